@@ -85,4 +85,30 @@
 // FormatUUID, AppendUUID and ParseUUID convert the 36-character text form.
 // FormatTimestamp prints nanoseconds as the reference's tools do,
 // 2014-02-10T16:46:41.000000000Z.
+//
+// # Frames
+//
+// On a stream or queue file every message is one frame (spec §1.4):
+//
+//	1e hlen <header, hlen bytes> 1f <message>
+//
+// The header is a protobuf Header: 08 varint(message_length) first, then, in
+// frames sightline writes, 3d and the CRC-32C (Castagnoli) of the message
+// bytes, little-endian (field 7, fixed32). AppendFrame writes that; the
+// overhead is 9 bytes plus the length varint. Reference readers read
+// message_length and skip the rest of the header, so they read our files;
+// header field 8 is reserved for carrying an input checkpoint later.
+//
+// Scanner finds frames as the reference does (§1.8): it searches for 1e,
+// checks that 1f ends the header, that the header parses with a length in
+// 1..HardCap (64 MiB, fixed: the max_message_size in force when a record was
+// written is unknown to a reader), then checks the CRC when present, or
+// calls ScanOptions.Validate when not (reference frames). A frame that fails
+// any check costs one byte and the search goes on, so garbage, a torn record
+// or a false 1e inside a payload costs only the bytes up to the next valid
+// frame; each skipped region is reported once through OnDamage with its
+// offset, length and reason. A frame within HardCap but over MaxMessageSize
+// with a valid CRC is delivered and flagged (Oversize), never dropped. A
+// Scanner follows a growing stream: an incomplete frame at the end waits for
+// more bytes until Finish says the stream is over, then it is damage.
 package message
