@@ -8,3 +8,5 @@ require (
 	golang.org/x/sys v0.49.0
 	google.golang.org/protobuf v1.36.12
 )
+
+require github.com/pelletier/go-toml/v2 v2.4.3 // indirect
