@@ -224,6 +224,7 @@ func FuzzScanner(f *testing.F) {
 	f.Add(referenceFrame(msg), 3)
 	f.Add([]byte("garbage\x1e\x05junk"), 1)
 	f.Add(AppendFrame(nil, msg)[:40], 2)
+	f.Add(slicesConcat(referenceFrame(msg)[:50], referenceFrame(msg)), 5)
 	f.Fuzz(func(t *testing.T, data []byte, chunk int) {
 		tail := AppendFrame(nil, msg)
 		stream := slicesConcat(data, tail)
@@ -233,6 +234,7 @@ func FuzzScanner(f *testing.F) {
 		var discarded int64
 		s := NewScanner(&chunkReader{b: stream, n: chunk}, ScanOptions{
 			ReadSize: 64,
+			Validate: Validate,
 			OnDamage: func(d Damage) { discarded += d.Length },
 		})
 		s.Finish()
@@ -248,6 +250,9 @@ func FuzzScanner(f *testing.F) {
 			frames += int64(n)
 			if s.Checked() && Checksum(s.Message()) != readCRC(stream[off:]) {
 				t.Fatal("returned a frame whose checksum fails")
+			}
+			if !s.Checked() && Validate(s.Message()) != nil {
+				t.Fatal("returned an unchecked frame that does not validate")
 			}
 			found = found || (off == int64(len(data)) && bytes.Equal(s.Message(), msg))
 		}
