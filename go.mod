@@ -9,4 +9,4 @@ require (
 	google.golang.org/protobuf v1.36.12
 )
 
-require github.com/pelletier/go-toml/v2 v2.4.3 // indirect
+require github.com/pelletier/go-toml/v2 v2.4.3
