@@ -49,25 +49,22 @@ func AppendUUID(dst []byte, u [16]byte) []byte {
 	return append(dst, b[:]...)
 }
 
+// uuidHexAt holds the offset of each byte's two hex digits in the text form.
+var uuidHexAt = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
 // ParseUUID parses the canonical 36-character textual form of a UUID.
 func ParseUUID(s string) ([16]byte, error) {
 	var u [16]byte
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return u, ErrUUIDText
 	}
-	j := 0
-	for i := 0; i < 36; i += 2 {
-		if s[i] == '-' {
-			i--
-			continue
-		}
+	for j, i := range uuidHexAt {
 		hi, ok1 := unhex(s[i])
 		lo, ok2 := unhex(s[i+1])
 		if !ok1 || !ok2 {
 			return [16]byte{}, ErrUUIDText
 		}
 		u[j] = hi<<4 | lo
-		j++
 	}
 	return u, nil
 }

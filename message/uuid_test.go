@@ -86,3 +86,20 @@ func TestFormatTimestamp(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUUIDRejectsMisplacedHyphens(t *testing.T) {
+	for _, s := range []string{
+		"00000000-0000-0000-0000-0000000000-0", // found by the matcher's fuzzer: used to panic
+		"00000000-0000-0000-0000-00000000000-",
+		"00000000-0000-0000-0000--00000000000",
+		"0c1e9271-6b7c-451e-aa05-63cdaf14cf1g",
+	} {
+		if _, err := ParseUUID(s); err == nil {
+			t.Errorf("ParseUUID(%q) accepted", s)
+		}
+	}
+	u, err := ParseUUID("0C1E9271-6b7c-451e-aa05-63cdaf14cf10")
+	if err != nil || FormatUUID(u) != "0c1e9271-6b7c-451e-aa05-63cdaf14cf10" {
+		t.Fatalf("round trip: %v %s", err, FormatUUID(u))
+	}
+}
