@@ -42,13 +42,14 @@
 //
 // # Writes and crashes
 //
-// Every write replaces the whole file (WriteFileAtomic): write a temp file
-// "<file>.tmp-<random>" in the same directory, fsync it, close it, rename
-// it over the file, fsync the directory. A crash leaves the old file or the
-// new one, plus perhaps a temp file, which Load never reads and OpenStore
-// deletes. A failed save is not sticky: the old file is intact, and an
-// older cursor only means more replay, so the next tick simply tries
-// again.
+// Every write replaces the whole file through internal/atomicfile: write a
+// temp file "<file>.tmp-<random>" in the same directory, fsync it, close
+// it, rename it over the file, fsync the directory (a tick renames all its
+// files first, then fsyncs the directory once). A crash leaves the old
+// file or the new one, plus perhaps a temp file, which Load never reads
+// and OpenStore deletes. A failed save is not sticky: the old file is
+// intact, and an older cursor only means more replay, so the next tick
+// simply tries again.
 //
 // # Store and the checkpoint tick
 //

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sightline/sightline/internal/atomicfile"
 	"github.com/sightline/sightline/queue"
 )
 
@@ -305,7 +306,7 @@ func TestLoadUnreadable(t *testing.T) {
 func TestLoadIgnoresTempFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "input.x.cp")
-	if err := os.WriteFile(path+tempInfix+"abc", []byte("garbage"), 0o600); err != nil {
+	if err := os.WriteFile(path+atomicfile.TempInfix+"abc", []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := Load(path); ok || err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sightline/sightline/internal/atomicfile"
 	"github.com/sightline/sightline/queue"
 )
 
@@ -59,7 +60,7 @@ type Store struct {
 	logger   *slog.Logger
 	onError  func(error)
 	writers  map[string]Syncer // fixed at open; read without locks
-	fsys     fileSys
+	fsys     atomicfile.FS
 
 	// Lock order: flushMu, then mu. Put takes only mu, so a slow tick
 	// (fsync) never blocks a plugin.
@@ -95,10 +96,10 @@ type queuePos struct {
 // there and starts the flusher. writers maps each queue name a Dep may name
 // to its writer; the map is copied.
 func OpenStore(opts Options, writers map[string]Syncer) (*Store, error) {
-	return openStore(opts, writers, osFS{})
+	return openStore(opts, writers, atomicfile.OS)
 }
 
-func openStore(opts Options, writers map[string]Syncer, fsys fileSys) (*Store, error) {
+func openStore(opts Options, writers map[string]Syncer, fsys atomicfile.FS) (*Store, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("cursor: Options.Dir is empty")
 	}
@@ -146,7 +147,7 @@ func openStore(opts Options, writers map[string]Syncer, fsys fileSys) (*Store, e
 
 // makeDir creates dir if missing and fsyncs its parent, so the cursors
 // saved in it survive a crash.
-func makeDir(fsys fileSys, dir string) error {
+func makeDir(fsys atomicfile.FS, dir string) error {
 	fi, err := os.Stat(dir)
 	if err == nil {
 		if !fi.IsDir() {
@@ -160,7 +161,7 @@ func makeDir(fsys fileSys, dir string) error {
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
 		return fmt.Errorf("cursor: %w", err)
 	}
-	if err := fsys.syncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
+	if err := fsys.SyncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
 		return fmt.Errorf("cursor: create %s: %w", dir, err)
 	}
 	return nil
@@ -390,6 +391,9 @@ func (s *Store) flushLocked() error {
 		}
 	}
 
+	// The files are renamed into place without a directory fsync each; one
+	// fsync below makes every rename of this tick durable.
+	nosync := noDirSync{s.fsys}
 	renamed, waiting := 0, 0
 	for i := range snaps {
 		sn := &snaps[i]
@@ -402,21 +406,15 @@ func (s *Store) flushLocked() error {
 			waiting++
 			continue
 		}
-		path := s.path(sn.key)
-		tmp, err := writeTemp(s.fsys, path, sn.data, filePerm)
-		if err == nil {
-			err = renameTemp(s.fsys, tmp, path)
-		}
-		if err != nil {
+		if err := writeFile(nosync, s.path(sn.key), sn.data); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		sn.done, sn.written = true, true
 		renamed++
 	}
-	// One directory fsync makes every rename of this tick durable.
 	if renamed > 0 {
-		if err := s.fsys.syncDir(s.dir); err != nil {
+		if err := s.fsys.SyncDir(s.dir); err != nil {
 			errs = append(errs, fmt.Errorf("cursor: %w", err))
 			for i := range snaps {
 				if snaps[i].written {
@@ -477,3 +475,9 @@ func durable(deps []Dep, synced map[string]queue.Position) bool {
 	}
 	return true
 }
+
+// noDirSync is a file system whose SyncDir does nothing, for a tick that
+// renames many files into one directory and then fsyncs it once itself.
+type noDirSync struct{ atomicfile.FS }
+
+func (noDirSync) SyncDir(string) error { return nil }

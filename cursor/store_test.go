@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sightline/sightline/internal/atomicfile"
+	"github.com/sightline/sightline/internal/atomicfile/atomicfiletest"
 	"github.com/sightline/sightline/queue"
 )
 
@@ -66,7 +68,7 @@ func (w *fakeWriter) set(f func(w *fakeWriter)) {
 
 // newTestStore opens a Store without a flusher (ticks only by Flush) over
 // fsys, closed at cleanup.
-func newTestStore(t testing.TB, fsys fileSys, writers map[string]Syncer) (*Store, string) {
+func newTestStore(t testing.TB, fsys atomicfile.FS, writers map[string]Syncer) (*Store, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "cursors")
 	s, err := openStore(Options{Dir: dir, Interval: -1}, writers, fsys)
@@ -116,7 +118,7 @@ func TestStoreWaitsForSync(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &fakeWriter{}
-			s, dir := newTestStore(t, osFS{}, map[string]Syncer{"input": w})
+			s, dir := newTestStore(t, atomicfile.OS, map[string]Syncer{"input": w})
 
 			// A first state is saved normally.
 			first := State{Checkpoint: number(1)}
@@ -154,7 +156,7 @@ func TestStoreWaitsForSync(t *testing.T) {
 
 func TestStoreFailedQueueBlocksOnlyItsDependents(t *testing.T) {
 	in, an := &fakeWriter{err: errInjected}, &fakeWriter{}
-	s, dir := newTestStore(t, osFS{}, map[string]Syncer{"input": in, "analysis": an})
+	s, dir := newTestStore(t, atomicfile.OS, map[string]Syncer{"input": in, "analysis": an})
 	mustPut(t, s, gen, State{Checkpoint: number(1)}, Dep{"input", in.Append(10)})
 	mustPut(t, s, stat, State{Queues: at("input", 10)}, Dep{"analysis", an.Append(10)})
 	mustPut(t, s, out, State{Queues: at("input", 10)})
@@ -176,7 +178,7 @@ func TestStoreFailedQueueBlocksOnlyItsDependents(t *testing.T) {
 
 func TestStoreDepsAreCumulative(t *testing.T) {
 	w := &fakeWriter{lag: true}
-	s, dir := newTestStore(t, osFS{}, map[string]Syncer{"input": w})
+	s, dir := newTestStore(t, atomicfile.OS, map[string]Syncer{"input": w})
 	mustPut(t, s, gen, State{Checkpoint: number(1)}, Dep{"input", w.Append(10)})
 	// A later Put names no dependency; the earlier one still holds.
 	mustPut(t, s, gen, State{Checkpoint: number(2)})
@@ -198,7 +200,7 @@ func TestStoreDepsAreCumulative(t *testing.T) {
 
 func TestStorePutDuringTick(t *testing.T) {
 	w := &fakeWriter{}
-	s, dir := newTestStore(t, osFS{}, map[string]Syncer{"input": w})
+	s, dir := newTestStore(t, atomicfile.OS, map[string]Syncer{"input": w})
 	older := State{Queues: at("input", 10), Checkpoint: str("older")}
 	newer := State{Queues: at("input", 20), Checkpoint: str("newer")}
 	mustPut(t, s, gen, older, Dep{"input", w.Append(10)})
@@ -224,7 +226,7 @@ func TestStorePutDuringTick(t *testing.T) {
 }
 
 func TestStoreWritesOnlyChanged(t *testing.T) {
-	fsys := &faultFS{}
+	fsys := atomicfiletest.New(atomicfiletest.None)
 	s, _ := newTestStore(t, fsys, nil)
 	a, b := State{Queues: at("input", 1)}, State{Queues: at("input", 2)}
 	steps := []struct {
@@ -241,46 +243,62 @@ func TestStoreWritesOnlyChanged(t *testing.T) {
 		for k, st := range step.put {
 			mustPut(t, s, k, st)
 		}
-		before := fsys.renameCount()
+		before := fsys.Count(atomicfiletest.Rename)
 		if err := s.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		if got := fsys.renameCount() - before; got != step.want {
+		if got := fsys.Count(atomicfiletest.Rename) - before; got != step.want {
 			t.Errorf("%s: %d files written, want %d", step.name, got, step.want)
 		}
 	}
 }
 
 func TestStoreWriteFailureRetries(t *testing.T) {
-	for _, step := range []string{"open", "sync", "rename", "syncdir"} {
-		t.Run(step, func(t *testing.T) {
-			fsys := &faultFS{}
+	for _, step := range atomicfiletest.WriteSteps {
+		t.Run(string(step), func(t *testing.T) {
+			fsys := atomicfiletest.New(atomicfiletest.None)
 			s, dir := newTestStore(t, fsys, nil)
 			a, b := State{Queues: at("input", 1)}, State{Queues: at("input", 2)}
 			mustPut(t, s, out, a)
 			if err := s.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			fsys.set(step)
+			fsys.Fail(step)
 			mustPut(t, s, out, b)
-			if err := s.Flush(); !errors.Is(err, errInjected) {
-				t.Fatalf("Flush = %v", err)
+			if err := s.Flush(); !errors.Is(err, step.Err()) {
+				t.Fatalf("Flush = %v, want %v", err, step.Err())
 			}
-			if step != "syncdir" {
+			if step != atomicfiletest.SyncDir {
 				if st, _ := onDisk(t, dir, out); !equalState(st, a) {
 					t.Fatalf("file holds %#v after a failed save", st)
 				}
 			}
 			assertDir(t, dir, out.String()+".cp")
-			fsys.set("")
-			before := fsys.renameCount()
+			fsys.Fail(atomicfiletest.None)
+			before := fsys.Count(atomicfiletest.Rename)
 			if err := s.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			if st, _ := onDisk(t, dir, out); !equalState(st, b) || fsys.renameCount() != before+1 {
-				t.Fatalf("retry: file holds %#v, %d writes", st, fsys.renameCount()-before)
+			if st, _ := onDisk(t, dir, out); !equalState(st, b) || fsys.Count(atomicfiletest.Rename) != before+1 {
+				t.Fatalf("retry: file holds %#v, %d writes", st, fsys.Count(atomicfiletest.Rename)-before)
 			}
 		})
+	}
+}
+
+// One tick fsyncs the directory once, however many files it writes.
+func TestStoreSyncsDirOncePerTick(t *testing.T) {
+	fsys := atomicfiletest.New(atomicfiletest.None)
+	s, _ := newTestStore(t, fsys, nil)
+	before := fsys.Count(atomicfiletest.SyncDir)
+	mustPut(t, s, out, State{Queues: at("input", 1)})
+	mustPut(t, s, stat, State{Queues: at("input", 1)})
+	mustPut(t, s, gen, State{Checkpoint: str("x")})
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n := fsys.Count(atomicfiletest.SyncDir) - before; n != 1 {
+		t.Errorf("tick writing 3 files synced the directory %d times, want 1", n)
 	}
 }
 
@@ -318,7 +336,7 @@ func TestStoreClose(t *testing.T) {
 
 func TestStoreCloseReportsSyncError(t *testing.T) {
 	w := &fakeWriter{err: errInjected}
-	s, dir := newTestStore(t, osFS{}, map[string]Syncer{"input": w})
+	s, dir := newTestStore(t, atomicfile.OS, map[string]Syncer{"input": w})
 	mustPut(t, s, gen, State{Checkpoint: number(1)}, Dep{"input", w.Append(1)})
 	if err := s.Close(); !errors.Is(err, errInjected) {
 		t.Fatalf("Close = %v", err)
@@ -369,12 +387,12 @@ func TestStoreBackgroundTick(t *testing.T) {
 // checkFS fails the test if a cursor file is renamed into place while its
 // input position is beyond what the writer has made durable.
 type checkFS struct {
-	osFS
+	atomicfile.FS
 	t testing.TB
 	w *fakeWriter
 }
 
-func (c checkFS) rename(oldpath, newpath string) error {
+func (c checkFS) Rename(oldpath, newpath string) error {
 	data, err := os.ReadFile(oldpath)
 	if err != nil {
 		return err
@@ -385,7 +403,7 @@ func (c checkFS) rename(oldpath, newpath string) error {
 	} else if synced := c.w.Synced(); synced.Less(st.Queues["input"]) {
 		c.t.Errorf("%s saved at %v, queue durable only to %v", newpath, st.Queues["input"], synced)
 	}
-	return c.osFS.rename(oldpath, newpath)
+	return c.FS.Rename(oldpath, newpath)
 }
 
 func TestStoreConcurrentPuts(t *testing.T) {
@@ -405,7 +423,7 @@ func TestStoreConcurrentPuts(t *testing.T) {
 		Dir:      dir,
 		Interval: time.Millisecond,
 		OnError:  func(error) { tickErrs.Add(1) },
-	}, map[string]Syncer{"input": w}, checkFS{t: t, w: w})
+	}, map[string]Syncer{"input": w}, checkFS{FS: atomicfile.OS, t: t, w: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +464,7 @@ func TestStoreConcurrentPuts(t *testing.T) {
 }
 
 func TestStoreLoad(t *testing.T) {
-	s, dir := newTestStore(t, osFS{}, nil)
+	s, dir := newTestStore(t, atomicfile.OS, nil)
 	if _, ok, err := s.Load(out); ok || err != nil {
 		t.Fatalf("Load(unknown) = %v, %v", ok, err)
 	}
@@ -472,7 +490,7 @@ func TestStoreLoad(t *testing.T) {
 }
 
 func TestStoreRemove(t *testing.T) {
-	s, dir := newTestStore(t, osFS{}, nil)
+	s, dir := newTestStore(t, atomicfile.OS, nil)
 	mustPut(t, s, out, State{Queues: at("input", 1)})
 	if err := s.Flush(); err != nil {
 		t.Fatal(err)
@@ -494,7 +512,7 @@ func TestStoreRemove(t *testing.T) {
 }
 
 func TestStorePutRefusesInvalid(t *testing.T) {
-	s, _ := newTestStore(t, osFS{}, map[string]Syncer{"input": &fakeWriter{}})
+	s, _ := newTestStore(t, atomicfile.OS, map[string]Syncer{"input": &fakeWriter{}})
 	cases := []struct {
 		name string
 		key  Key
@@ -535,7 +553,7 @@ func TestOpenStore(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		for _, name := range []string{"input.a.cp", "input.a.cp" + tempInfix + "x1", "notes.txt"} {
+		for _, name := range []string{"input.a.cp", "input.a.cp" + atomicfile.TempInfix + "x1", "notes.txt"} {
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(valid), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -573,7 +591,7 @@ func TestOpenStore(t *testing.T) {
 
 func BenchmarkPut(b *testing.B) {
 	w := &fakeWriter{}
-	s, _ := newTestStore(b, osFS{}, map[string]Syncer{"input": w})
+	s, _ := newTestStore(b, atomicfile.OS, map[string]Syncer{"input": w})
 	st := State{Queues: map[string]queue.Position{"input": {}}}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -586,7 +604,7 @@ func BenchmarkPut(b *testing.B) {
 }
 
 func BenchmarkPutParallel(b *testing.B) {
-	s, _ := newTestStore(b, osFS{}, map[string]Syncer{"input": &fakeWriter{}})
+	s, _ := newTestStore(b, atomicfile.OS, map[string]Syncer{"input": &fakeWriter{}})
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -606,7 +624,7 @@ func BenchmarkPutParallel(b *testing.B) {
 // file system (fsync cost depends on the disk under the temp directory).
 func BenchmarkTick100(b *testing.B) {
 	w := &fakeWriter{}
-	s, _ := newTestStore(b, osFS{}, map[string]Syncer{"input": w})
+	s, _ := newTestStore(b, atomicfile.OS, map[string]Syncer{"input": w})
 	keys := make([]Key, 100)
 	for i := range keys {
 		keys[i] = Key{TypeOutput, fmt.Sprint("plugin", i)}

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sightline/sightline/internal/atomicfile"
 )
 
 // Segment is one file of a queue.
@@ -77,20 +79,6 @@ func Segments(dir string) ([]Segment, error) {
 	return segs, nil
 }
 
-// syncDir fsyncs a directory so that a file created or renamed in it
-// survives a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // DiskFree returns the bytes available to an unprivileged user on the file
 // system holding dir.
 func DiskFree(dir string) (uint64, error) {
@@ -144,7 +132,7 @@ func Prune(dir string, pos Position) (n int, bytes int64, err error) {
 		bytes += s.Size
 	}
 	if n > 0 {
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return n, bytes, fmt.Errorf("queue: prune: sync %s: %w", dir, err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sightline/sightline/internal/atomicfile"
 	"github.com/sightline/sightline/message"
 )
 
@@ -204,7 +205,7 @@ func (w *Writer) createSegment(id uint64) error {
 		return fmt.Errorf("queue: create segment %d: %w", id, err)
 	}
 	if w.opts.Sync != SyncNone {
-		if err := syncDir(w.dir); err != nil {
+		if err := atomicfile.SyncDir(w.dir); err != nil {
 			f.Close()
 			return fmt.Errorf("queue: create segment %d: sync dir: %w", id, err)
 		}

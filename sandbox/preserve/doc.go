@@ -86,7 +86,8 @@
 // # Saving and crashes
 //
 // Save streams the file to "<file>.tmp-<random>" in the same directory,
-// fsyncs and closes it, renames it over the file and fsyncs the directory.
+// fsyncs and closes it, renames it over the file and fsyncs the directory
+// (internal/atomicfile).
 // A crash leaves the old file or the new one, plus perhaps a temp file,
 // which is never read and which the next Save or Restore deletes. State is
 // saved only on a clean stop: after a crash, or for a plugin terminated by

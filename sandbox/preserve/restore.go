@@ -13,6 +13,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sightline/sightline/internal/atomicfile"
 )
 
 // DefaultTimeout is how long a state file's code may run when
@@ -88,10 +90,10 @@ func (s Status) String() string {
 //
 // Restore also deletes temp files an interrupted Save left beside path.
 func Restore(L *lua.LState, path string, opts RestoreOptions) (Status, error) {
-	return restore(osFS{}, L, path, opts)
+	return restore(atomicfile.OS, L, path, opts)
 }
 
-func restore(fsys fileSys, L *lua.LState, path string, opts RestoreOptions) (Status, error) {
+func restore(fsys atomicfile.FS, L *lua.LState, path string, opts RestoreOptions) (Status, error) {
 	ctx := opts.Context
 	if ctx == nil {
 		ctx = context.Background()
@@ -144,7 +146,7 @@ func restore(fsys fileSys, L *lua.LState, path string, opts RestoreOptions) (Sta
 }
 
 // failed moves the state file aside and builds the error for it.
-func failed(fsys fileSys, path string, err error) error {
+func failed(fsys atomicfile.FS, path string, err error) error {
 	bad, merr := moveAside(fsys, path, time.Now())
 	if merr != nil {
 		err = fmt.Errorf("%w (moving the file aside failed: %v)", err, merr)

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sightline/sightline/internal/atomicfile"
+	"github.com/sightline/sightline/internal/atomicfile/atomicfiletest"
 )
 
 // TestRestoreReferenceFile restores testdata/reference.data, a file in the
@@ -105,6 +108,32 @@ func TestRestoreUnreadable(t *testing.T) {
 	}
 }
 
+// TestRestoreMoveAsideFaults: when moving a bad file aside fails, the
+// error says so; a failed rename leaves the file in place.
+func TestRestoreMoveAsideFaults(t *testing.T) {
+	for _, step := range []atomicfiletest.Step{atomicfiletest.Rename, atomicfiletest.SyncDir} {
+		t.Run(string(step), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "analysis.bad.data")
+			if err := os.WriteFile(path, []byte("error(\"deliberate\")\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := restore(atomicfiletest.New(step), newState(t), path, RestoreOptions{})
+			var rerr *RestoreError
+			if st != Failed || !errors.As(err, &rerr) || !strings.Contains(err.Error(), "deliberate") ||
+				!strings.Contains(err.Error(), "moving the file aside failed: "+atomicfiletest.ErrInjected.Error()) {
+				t.Fatalf("restore = %v, %v; want Failed, the Lua error and the failed move", st, err)
+			}
+			moved := step == atomicfiletest.SyncDir // the rename itself worked
+			if (rerr.MovedTo != "") != moved {
+				t.Errorf("MovedTo = %q after a failed %s", rerr.MovedTo, step)
+			}
+			if _, err := os.Stat(path); (err == nil) == moved {
+				t.Errorf("state file after a failed %s: %v", step, err)
+			}
+		})
+	}
+}
+
 func TestRestoreMissing(t *testing.T) {
 	L := newState(t)
 	st, err := Restore(L, filepath.Join(t.TempDir(), "nothing.data"), RestoreOptions{})
@@ -186,7 +215,7 @@ func TestRestoreKeepsStateContext(t *testing.T) {
 
 func TestRestoreRemovesStaleTemps(t *testing.T) {
 	path := saveSetup(t, "x = 1")
-	temp := path + tempInfix + "crashed"
+	temp := path + atomicfile.TempInfix + "crashed"
 	if err := os.WriteFile(temp, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}

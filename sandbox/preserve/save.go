@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sightline/sightline/internal/atomicfile"
 )
 
 // Path returns the state file of a plugin, "<outputPath>/<type>.<name>.data"
@@ -42,16 +44,16 @@ type SaveOptions struct {
 // a failure of the final directory fsync: the new file is then in place
 // and is kept.
 func Save(L *lua.LState, path string, opts SaveOptions) error {
-	return save(osFS{}, L, path, opts)
+	return save(atomicfile.OS, L, path, opts)
 }
 
-func save(fsys fileSys, L *lua.LState, path string, opts SaveOptions) error {
+func save(fsys atomicfile.FS, L *lua.LState, path string, opts SaveOptions) error {
 	skip := opts.Skip
 	if skip == nil {
 		skip = StandardGlobal
 	}
 	removeTemps(fsys, path)
-	replaced, err := writeAtomic(fsys, path, func(w io.Writer) error {
+	replaced, err := atomicfile.Write(fsys, path, filePerm, func(w io.Writer) error {
 		return encode(w, L.G.Global, skip)
 	})
 	if err == nil {
@@ -60,7 +62,7 @@ func save(fsys fileSys, L *lua.LState, path string, opts SaveOptions) error {
 	if replaced {
 		return fmt.Errorf("preserve: save %s: %w", path, err)
 	}
-	if rerr := removeFile(fsys, path); rerr != nil {
+	if rerr := atomicfile.Remove(fsys, path); rerr != nil {
 		return fmt.Errorf("preserve: save %s: %w (removing the old state file failed too: %w)", path, err, rerr)
 	}
 	return fmt.Errorf("preserve: save %s: %w (old state file removed)", path, err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sightline/sightline/internal/atomicfile/atomicfiletest"
 )
 
 func readFile(tb testing.TB, path string) string {
@@ -234,84 +236,13 @@ func TestSaveFailureRemovesOldFile(t *testing.T) {
 	}
 }
 
-// faultFS wraps the real file system and fails one named step.
-type faultFS struct {
-	osFS
-	fail     string // "open", "write", "sync", "close", "rename", "syncdir"
-	written  int    // bytes the file accepts before a "write" failure
-	removed  []string
-	syncDirs int
-}
-
-var errInjected = errors.New("injected fault")
-
-func (f *faultFS) openFile(name string, flag int, perm os.FileMode) (file, error) {
-	if f.fail == "open" {
-		return nil, errInjected
-	}
-	fl, err := f.osFS.openFile(name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	return &faultFile{file: fl, fs: f}, nil
-}
-
-func (f *faultFS) rename(oldpath, newpath string) error {
-	if f.fail == "rename" {
-		return errInjected
-	}
-	return f.osFS.rename(oldpath, newpath)
-}
-
-func (f *faultFS) remove(name string) error {
-	f.removed = append(f.removed, name)
-	return f.osFS.remove(name)
-}
-
-func (f *faultFS) syncDir(dir string) error {
-	f.syncDirs++
-	if f.fail == "syncdir" {
-		return errInjected
-	}
-	return f.osFS.syncDir(dir)
-}
-
-type faultFile struct {
-	file
-	fs *faultFS
-}
-
-func (f *faultFile) Write(p []byte) (int, error) {
-	if f.fs.fail == "write" {
-		n := min(len(p), f.fs.written)
-		f.file.Write(p[:n])
-		f.fs.written -= n
-		if n < len(p) {
-			return n, errInjected
-		}
-	}
-	return f.file.Write(p)
-}
-
-func (f *faultFile) Sync() error {
-	if f.fs.fail == "sync" {
-		return errInjected
-	}
-	return f.file.Sync()
-}
-
-func (f *faultFile) Close() error {
-	err := f.file.Close()
-	if f.fs.fail == "close" {
-		return errInjected
-	}
-	return err
-}
-
+// TestSaveAtomicFaults makes each step of the atomic replace fail: the old
+// state file is removed, as after any failed save, unless the new one is
+// already in place.
 func TestSaveAtomicFaults(t *testing.T) {
 	const oldState = "if _PRESERVATION_VERSION and _PRESERVATION_VERSION ~= 0 then return end\n_G[\"x\"] = \"old\"\n"
-	for _, step := range []string{"open", "write", "sync", "close", "rename", "syncdir"} {
-		t.Run(step, func(t *testing.T) {
+	for _, step := range atomicfiletest.WriteSteps {
+		t.Run(string(step), func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "output.fault.data")
 			if err := os.WriteFile(path, []byte(oldState), 0o600); err != nil {
@@ -319,13 +250,14 @@ func TestSaveAtomicFaults(t *testing.T) {
 			}
 			L := newState(t)
 			doString(t, L, `x = string.rep("new", 100000)`)
-			fsys := &faultFS{fail: step, written: 70000}
+			fsys := atomicfiletest.New(step)
+			fsys.Accept = 70000 // fail mid-stream
 			err := save(fsys, L, path, SaveOptions{})
-			if !errors.Is(err, errInjected) {
-				t.Fatalf("save = %v; want the injected fault", err)
+			if !errors.Is(err, step.Err()) || !strings.HasPrefix(err.Error(), "preserve: save "+path+": ") {
+				t.Fatalf("save = %v; want %v naming the file", err, step.Err())
 			}
 			names := listDir(t, dir)
-			if step == "syncdir" {
+			if step == atomicfiletest.SyncDir {
 				// The rename happened: the new file is complete and kept.
 				if len(names) != 1 || !strings.Contains(readFile(t, path), `"newnew`) {
 					t.Errorf("after a failed directory sync: %v; want the new file only", names)
@@ -334,6 +266,9 @@ func TestSaveAtomicFaults(t *testing.T) {
 			}
 			if len(names) != 0 {
 				t.Errorf("directory after failed %s: %v; want empty", step, names)
+			}
+			if !strings.HasSuffix(err.Error(), "(old state file removed)") {
+				t.Errorf("save = %v; want it to say the old file was removed", err)
 			}
 		})
 	}
