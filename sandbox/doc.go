@@ -45,7 +45,8 @@
 // math.erf and math.erfc are added, math.huge is infinity. Numbers print
 // as Lua 5.1 prints them (%.14g) in tostring, .., string.format's %s,
 // table.concat and io.write. The API of each type is that of §4.2:
-// read_config, print (to Options.Logger at debug level), decode_message;
+// read_config, print (to Options.Logger at debug level; a print that logs
+// clears the payload buffer, as the reference's does), decode_message;
 // input: inject_message(msg[, checkpoint]), is_running,
 // create_stream_reader; analysis: read_message, inject_message,
 // add_to_payload, inject_payload; output: read_message, encode_message,
@@ -127,7 +128,6 @@
 //
 // # Differences from the reference
 //
-//   - print does not clear the payload buffer.
 //   - A Go panic inside a coroutine surfaces as an error from
 //     coroutine.resume (gopher-lua recovers it there); anywhere else a Go
 //     panic terminates the plugin, even inside pcall.

@@ -97,6 +97,11 @@ func (s *Sandbox) luaPrint(L *lua.LState) int {
 		}
 	}
 	s.log.Debug(b.String())
+	// The reference formats print's output in the payload buffer, so a
+	// print that logs leaves the buffer empty; plugins may rely on it.
+	if s.payload != nil {
+		s.payload.Reset()
+	}
 	return 0
 }
 
