@@ -1,5 +1,5 @@
-// Package config reads sightline's config files: plugin configs now, the
-// main config later, in either of two formats that give the same values.
+// Package config reads sightline's config files, the main config and the
+// plugin configs, in either of two formats that give the same values.
 //
 //   - Lua syntax ("*.cfg"), Hindsight's format, so its configs drop in
 //     unchanged. The file is run as a Lua 5.1 chunk (gopher-lua) in a
@@ -56,9 +56,12 @@
 // "64KB" is 64000, "64KiB" 65536); "100" and "100B" are bytes; the bare K,
 // M, G are refused as ambiguous. Size strings are converted only for keys
 // whose schema type is a size (output_limit and memory_limit of a plugin,
-// via GetSize), and only in tables read from TOML: a Lua-syntax config
+// via GetSize; output_size, max_message_size and max_queue_size of the
+// main config), and only in tables read from TOML: a Lua-syntax config
 // stays exactly what the reference accepts, and user keys are never
-// touched, since their meaning is the plugin's business.
+// touched, since their meaning is the plugin's business. Durations
+// (checkpoint_interval) follow the same rule: "500ms" in TOML, a number of
+// seconds in either format.
 //
 // # Plugin configs
 //
@@ -78,6 +81,55 @@
 // Plugin.Table is what read_config shows: the user's keys and the typed
 // keys with their final values; the host adds its reserved keys (Logger,
 // Hostname, Pid, path, cpath, ...) with Table.Set.
+//
+// # Main config
+//
+// LoadMain reads the daemon's config, "sightline.toml" or a reference
+// "hindsight.cfg" (Lua syntax, same bare state and budget), and NewMain
+// checks it into a Main. Both formats take the same keys, the reference's
+// (§3.1) and sightline's own; MainKeys lists them. Any other key is an
+// error (ErrUnknownKey) naming file, line and key, at the top level and
+// inside the [input_defaults], [analysis_defaults] and [output_defaults]
+// tables ("input_defaults.foo"), which are checked as NewPlugin checks
+// them and handed out by DefaultsFor with size strings turned into
+// numbers. The reference's defaults and ranges hold: output_size 64 MiB
+// (at least 1), analysis_threads 1 (1..64), analysis_utilization_limit 95
+// (0..100), max_message_size 64 KiB (1024..64 MiB, the largest message a
+// queue reader accepts, and at least every output_limit of the defaults
+// tables), backpressure 0, backpressure_disk_free 4, hostname the
+// machine's, cut to 64 bytes. Where sightline differs:
+//
+//   - Required are only output_path and sandbox_run_path. The Lua paths
+//     default to "", meaning the modules built into sightline only (see
+//     package sandbox), so a sightline config needs no module paths; a
+//     reference config's paths are kept and searched after the built-in
+//     modules. The *_defaults tables may be left out.
+//   - analysis_lua_cpath and io_lua_cpath are accepted (they must be
+//     strings, as in the reference) and have no effect: sightline loads no
+//     C modules. Main.Ignored lists them so the daemon can say so.
+//   - sandbox_install_path keeps the reference's default,
+//     /usr/share/luasandbox/sandboxes/heka, where the
+//     lua_sandbox_extensions packages install their plugins; "" turns the
+//     fallback off.
+//   - Relative paths are relative to the config file's directory, not to
+//     the working directory as in the reference. The two agree when the
+//     daemon starts in its config's directory, as the reference is usually
+//     run; a service, whose working directory is "/", gets what its config
+//     means. Main keeps the paths as written; Resolve, ResolveLuaPath and
+//     Resolved apply the rule, and the daemon should log the resolved
+//     paths.
+//   - NewMain does not look at the file system; CheckDirs makes the
+//     reference's startup check that sandbox_run_path (and
+//     sandbox_load_path, if set) hold input/, analysis/ and output/.
+//   - sightline's own keys: sync ("none", "checkpoint" (default) or
+//     "always": when queues are fsynced), checkpoint_interval (1 s; 1 ms
+//     to 1 h), metrics_listen (host:port with a numeric port, "" = off,
+//     the default), log_format ("text" or "json"), log_level (syslog 0..7
+//     or a name such as "info"; default 6 as the reference's command line,
+//     whose level, when given, overrides the key), max_queue_size (bytes
+//     per queue, 0 = unlimited, the default; else at least twice
+//     output_size) and queue_full ("block", the default, or
+//     "drop_oldest").
 //
 // # Errors
 //

@@ -38,8 +38,8 @@ var (
 	// ErrMissing means a required key is absent.
 	ErrMissing = errors.New("config: missing required key")
 
-	// ErrUnknownKey means a strict table (a [<type>_defaults] table) holds a
-	// key this package does not know.
+	// ErrUnknownKey means a strict table (the main config or one of its
+	// [<type>_defaults] tables) holds a key this package does not know.
 	ErrUnknownKey = errors.New("config: unknown key")
 
 	// ErrSize means a size string cannot be parsed (see ParseSize).

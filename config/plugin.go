@@ -200,6 +200,34 @@ func DefaultsKeys(typ PluginType) []string {
 	return keys
 }
 
+// checkDefaults checks d, the [<typ>_defaults] table of the main config:
+// only the keys of DefaultsKeys(typ), each of its type. It returns a copy
+// of d whose keys hold their final values (size strings turned into
+// numbers), with their lines.
+func checkDefaults(typ PluginType, d *Table) (*Table, error) {
+	allowed := DefaultsKeys(typ)
+	for _, e := range d.entries {
+		if e.Key.isInt || !slices.Contains(allowed, e.Key.name) {
+			return nil, d.errAt(e.Key, e.Line, fmt.Errorf("%w (allowed: %s)", ErrUnknownKey, strings.Join(allowed, ", ")))
+		}
+	}
+	out := d.Clone()
+	for i := range pluginKeys {
+		s := &pluginKeys[i]
+		if !s.defaults || s.types&typ.bit() == 0 {
+			continue
+		}
+		v, ok, err := s.get(d)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out.Put(Entry{Key: StringKey(s.name), Value: v, Line: d.Line(s.name)})
+		}
+	}
+	return out, nil
+}
+
 // get reads and checks key spec from t. It returns the value in its final
 // form (size strings turned into numbers).
 func (s *keySpec) get(t *Table) (Value, bool, error) {
@@ -288,11 +316,9 @@ func NewPlugin(typ PluginType, cfg, defaults *Table) (*Plugin, error) {
 		return nil, &Error{File: cfg.File(), Err: fmt.Errorf("%w: plugin type %v", ErrInvalid, typ)}
 	}
 	if defaults != nil {
-		allowed := DefaultsKeys(typ)
-		for _, e := range defaults.entries {
-			if e.Key.isInt || !slices.Contains(allowed, e.Key.name) {
-				return nil, defaults.errAt(e.Key, e.Line, fmt.Errorf("%w (allowed: %s)", ErrUnknownKey, strings.Join(allowed, ", ")))
-			}
+		var err error
+		if defaults, err = checkDefaults(typ, defaults); err != nil {
+			return nil, err
 		}
 	}
 
