@@ -11,11 +11,12 @@ import (
 // (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits of either case).
 var ErrUUIDText = errors.New("message: malformed textual uuid")
 
-// NewUUID returns a random (version 4, RFC 4122 variant) UUID, as the
-// reference generates for every message whose Uuid it fills in: byte 6 has
-// high nibble 4 and byte 8 high bits 10.
+// NewUUID returns a random version 4 UUID as the reference generates for
+// every message whose Uuid it fills in (spec §4.7): byte 6 has high nibble
+// 4 and byte 8 high nibble 0xA, so the variant is RFC 4122's with the next
+// bit fixed at 0 too.
 //
-// The 122 random bits come from math/rand/v2's global generator: the Go
+// The 120 random bits come from math/rand/v2's global generator: the Go
 // runtime's per-thread ChaCha8 state, seeded from the operating system's
 // entropy source. NewUUID is safe for concurrent use, takes no lock and makes
 // no system call.
@@ -24,7 +25,7 @@ func NewUUID() [16]byte {
 	binary.LittleEndian.PutUint64(u[0:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(u[8:16], rand.Uint64())
 	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
+	u[8] = u[8]&0x0f | 0xa0
 	return u
 }
 

@@ -11,8 +11,8 @@ func TestNewUUID(t *testing.T) {
 	const n = 20000
 	for range n {
 		u := NewUUID()
-		if u[6]>>4 != 4 || u[8]>>6 != 2 {
-			t.Fatalf("%s: version or variant bits wrong", FormatUUID(u))
+		if u[6]>>4 != 4 || u[8]>>4 != 0xa {
+			t.Fatalf("%s: byte 6 high nibble must be 4 and byte 8 high nibble a", FormatUUID(u))
 		}
 		if seen[u] {
 			t.Fatalf("duplicate %s", FormatUUID(u))
@@ -23,7 +23,7 @@ func TestNewUUID(t *testing.T) {
 		}
 	}
 	for i, c := range ones {
-		fixed := i/8 == 6 && i%8 < 4 || i/8 == 8 && i%8 < 2
+		fixed := (i/8 == 6 || i/8 == 8) && i%8 < 4
 		if !fixed && (c < n*45/100 || c > n*55/100) {
 			t.Errorf("bit %d set %d times in %d", i, c, n)
 		}

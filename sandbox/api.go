@@ -61,7 +61,7 @@ func checkpointArg(L *lua.LState, n int) Checkpoint {
 		}
 		return Checkpoint{Kind: CheckpointString, String: string(v)}
 	}
-	L.RaiseError("inject_message() unsupported checkpoint type")
+	L.RaiseError("inject_message() unsupported checkpoint type: %s", L.Get(n).Type().String())
 	return Checkpoint{}
 }
 
@@ -130,13 +130,13 @@ func (s *Sandbox) luaInjectAnalysis(L *lua.LState) int {
 	return 0
 }
 
-// luaInjectPayload is inject_payload([type="txt"[, name=""[, ...]]]): the
+// luaInjectPayload is inject_payload([type="txt"[, name[, ...]]]): the
 // extra arguments are added to the payload buffer, which is then injected
-// as {Type="inject_payload", Payload=..., Fields={payload_type,
-// payload_name}} and cleared. An empty buffer injects nothing.
+// as {Type="inject_payload", Payload=..., Fields={payload_type[,
+// payload_name]}} (payload_name only when a name is given) and cleared. An
+// empty buffer injects nothing.
 func (s *Sandbox) luaInjectPayload(L *lua.LState) int {
-	typ := L.OptString(1, "txt")
-	name := L.OptString(2, "")
+	typ, name := luamsg.PayloadArgs(L)
 	if L.GetTop() > 2 {
 		if err := s.payload.AddArgs(L, 3); err != nil {
 			L.RaiseError("inject_payload() %s", err.Error())

@@ -49,6 +49,15 @@ func TestOutputLimit(t *testing.T) {
 	})
 }
 
+func TestAddToPayloadWithoutArguments(t *testing.T) {
+	s, _ := analysis(`
+		function process_message() return 0 end
+		function timer_event() add_to_payload() end`).mustLoad(t)
+	err := s.TimerEvent(0, false)
+	wantTerminated(t, err, ErrLua, "bad argument #0", "(must have at least one argument)")
+	healthy(t)
+}
+
 func TestInjectErrors(t *testing.T) {
 	cases := map[string]struct{ call, want string }{
 		"mixed array":     {`inject_message({Fields = {a = {1, "x"}}})`, "array has mixed types"},
@@ -56,7 +65,8 @@ func TestInjectErrors(t *testing.T) {
 		"bad fields":      {`inject_message({Fields = 7})`, "inject_message() failed:"},
 		"nil without cp":  {`inject_message(nil)`, "message cannot be nil without a checkpoint update"},
 		"bad protobuf":    {`inject_message("not a message")`, "attempted to inject a invalid protobuf string"},
-		"bad checkpoint":  {`inject_message({}, {})`, "unsupported checkpoint type"},
+		"bad checkpoint":  {`inject_message({}, {})`, "inject_message() unsupported checkpoint type: table"},
+		"array of tables": {`inject_message({Fields = {a = {{1}}}})`, "inject_message() failed: unsupported array type: table"},
 		"huge checkpoint": {`inject_message({}, string.rep("x", 8192))`, "inject_message() failed: checkpoint update"},
 		"empty reader":    {`inject_message(create_stream_reader("r"))`, "attempted to inject a nil message"},
 		"bad type":        {`inject_message(true)`, "unsupported message type: boolean"},

@@ -24,9 +24,10 @@
 // sentinel (ErrLua, ErrInstructionLimit, ErrMemoryLimit, ErrGoPanic,
 // ErrBadReturn, ErrMissingFunction, ErrShutdown, ErrSyntax). Bad returns
 // are those of §3.5: a status that is not a number, a message that is
-// neither nil nor a string, a status above zero (the plugin's message is
-// the reason), -5 without async_buffer_size. Every later call returns the
-// same error. Other plugins and the process are never affected: Lua
+// neither nil nor a string, a status above zero ("process_message()
+// received a termination status code", followed by ": <message>" when the
+// plugin gave one), -5 without async_buffer_size. Every later call returns
+// the same error. Other plugins and the process are never affected: Lua
 // errors, limits and Go panics in modules all end here.
 //
 // Calls into a sandbox come from one goroutine at a time (ErrBusy
@@ -45,8 +46,9 @@
 // math.erf and math.erfc are added, math.huge is infinity. Numbers print
 // as Lua 5.1 prints them (%.14g) in tostring, .., string.format's %s,
 // table.concat and io.write. The API of each type is that of §4.2:
-// read_config, print (to Options.Logger at debug level; a print that logs
-// clears the payload buffer, as the reference's does), decode_message;
+// read_config (an absent max_message_size reads as the default, 65536),
+// print (to Options.Logger at debug level; every print clears the payload
+// buffer, logging or not, as the reference's does), decode_message;
 // input: inject_message(msg[, checkpoint]), is_running,
 // create_stream_reader; analysis: read_message, inject_message,
 // add_to_payload, inject_payload; output: read_message, encode_message,
@@ -139,4 +141,13 @@
 //     wording from Lua 5.1's in places.
 //   - Sequence ids given to an output's process_message are numbers (the
 //     reference passes opaque light userdata); plugins only pass them back.
+//   - A heap estimate over memory_limit terminates the plugin with "not
+//     enough memory (memory_limit exceeded)" (the reference: "not enough
+//     memory"), which tells it from a single value refused as too large.
+//   - create_message_matcher's error for an invalid expression carries the
+//     parser's detail: "invalid message matcher expression: matcher:
+//     offset 7: ..." (the reference: "invalid message matcher
+//     expression").
+//   - A status above zero: the plugin's message, if any, follows the
+//     reference's reason (see above).
 package sandbox

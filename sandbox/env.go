@@ -74,34 +74,35 @@ func (s *Sandbox) setFunc(name string, fn lua.LGFunction) {
 // currentMessage is what read_message reads.
 func (s *Sandbox) currentMessage() *message.View { return s.current }
 
-// luaPrint is print(...): the arguments through tostring, tab separated,
-// non-printable bytes as spaces, logged at debug level. It does nothing
-// unless the logger takes debug records (the reference prints only at
-// log_level 7).
+// luaPrint is print(...): the arguments as tostring formats them, tab
+// separated, every non-printable byte of an argument (a tab included) as a
+// space, logged at debug level. It always empties the payload buffer first,
+// as the reference, which formats print's output in that buffer, does; then
+// it does nothing more without arguments or unless the logger takes debug
+// records (the reference prints only at log_level 7).
 func (s *Sandbox) luaPrint(L *lua.LState) int {
-	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
+	if s.payload != nil {
+		s.payload.Reset()
+	}
+	top := L.GetTop()
+	if top == 0 || !s.log.Enabled(context.Background(), slog.LevelDebug) {
 		return 0
 	}
 	var b strings.Builder
-	for i, top := 1, L.GetTop(); i <= top; i++ {
+	for i := 1; i <= top; i++ {
 		if i > 1 {
 			b.WriteByte('\t')
 		}
-		str := L.ToStringMeta(L.Get(i)).String()
+		str := tostring(L, L.Get(i))
 		for j := 0; j < len(str); j++ {
 			c := str[j]
-			if c < 0x20 && c != '\t' || c == 0x7f {
+			if c < 0x20 || c == 0x7f {
 				c = ' '
 			}
 			b.WriteByte(c)
 		}
 	}
 	s.log.Debug(b.String())
-	// The reference formats print's output in the payload buffer, so a
-	// print that logs leaves the buffer empty; plugins may rely on it.
-	if s.payload != nil {
-		s.payload.Reset()
-	}
 	return 0
 }
 
@@ -264,22 +265,27 @@ func (s *Sandbox) luaCollectGarbage(L *lua.LState) int {
 }
 
 // luaReadConfig is read_config(key): the value of a top-level key of the
-// plugin's config, a copy for tables, or nil.
+// plugin's config, a copy for tables, or nil. An absent max_message_size
+// reads as the default in force (the reference adds it to the config, so
+// analysis plugins, which the host gives none, see 65536).
 func (s *Sandbox) luaReadConfig(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		L.RaiseError("read_config() must have a single argument")
 	}
 	key := L.CheckString(1)
-	if s.plugin.Table == nil {
-		L.Push(lua.LNil)
-		return 1
+	var v config.Value
+	ok := false
+	if s.plugin.Table != nil {
+		v, ok = s.plugin.Table.Get(key)
 	}
-	v, ok := s.plugin.Table.Get(key)
-	if !ok {
+	switch {
+	case ok:
+		L.Push(configValue(L, v))
+	case key == "max_message_size":
+		L.Push(lua.LNumber(s.maxMsg))
+	default:
 		L.Push(lua.LNil)
-		return 1
 	}
-	L.Push(configValue(L, v))
 	return 1
 }
 

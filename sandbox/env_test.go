@@ -211,7 +211,7 @@ func TestReadConfigAndPrint(t *testing.T) {
 	if _, _, err := p.load(t); err != nil {
 		t.Fatal(err)
 	}
-	if got := logged.String(); !strings.Contains(got, `msg="hello\t1\tnil\ttrue\ttab\tand newline"`) {
+	if got := logged.String(); !strings.Contains(got, `msg="hello\t1\tnil\ttrue\ttab and newline"`) {
 		t.Fatalf("log = %q", got)
 	}
 }

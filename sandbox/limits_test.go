@@ -113,8 +113,9 @@ func TestBadReturns(t *testing.T) {
 		{"no status", "", "process_message() must return a numeric status code"},
 		{"string status", "return 'x'", "process_message() must return a numeric status code"},
 		{"table message", "return 0, {}", "process_message() must return a nil or string error message"},
-		{"positive status", "return 1, 'fatal thing'", "fatal thing"},
-		{"positive status without message", "return 2", "process_message() returned: 2"},
+		{"positive status", "return 1, 'fatal thing'", "process_message() received a termination status code: fatal thing"},
+		{"positive status without message", "return 2", "process_message() received a termination status code"},
+		{"positive status with an empty message", "return 3, ''", "process_message() received a termination status code"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -133,7 +134,9 @@ func TestBadReturns(t *testing.T) {
 				case config.Output:
 					_, err = s.ProcessOutput(testMessage(t, "a", "b"), 1)
 				}
-				wantTerminated(t, err, ErrBadReturn, c.want)
+				if te := wantTerminated(t, err, ErrBadReturn); te.Reason != c.want {
+					t.Fatalf("%v: reason %q, want %q", p.typ, te.Reason, c.want)
+				}
 			}
 			healthy(t)
 		})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,7 +77,9 @@ type Options struct {
 	// read_config returns. The sandbox reads from the Table: Logger (the
 	// Logger header, default "<type>.<name>"), Hostname (default
 	// os.Hostname), Pid (default os.Getpid), path (where require looks for
-	// Lua files) and max_message_size (stream readers, default 64 KiB).
+	// Lua files) and max_message_size (stream readers, default 64 KiB;
+	// read_config shows the default when the key is absent, as the
+	// reference does for analysis plugins).
 	Plugin *config.Plugin
 
 	// LuaFile is the path of the plugin's Lua source, as it should appear
@@ -553,9 +554,11 @@ func (s *Sandbox) status(fn string) (int, string, *TerminatedError) {
 		return 0, "", terminated(fn, ErrBadReturn, fn+"() must return a nil or string error message", "")
 	}
 	if status > 0 {
-		reason := msg
-		if reason == "" {
-			reason = fn + "() returned: " + strconv.Itoa(status)
+		// The reference's reason, with the plugin's message when it gave
+		// one: operators want to know why it stopped.
+		reason := fn + "() received a termination status code"
+		if msg != "" {
+			reason += ": " + msg
 		}
 		return status, msg, terminated(fn, ErrBadReturn, reason, "")
 	}

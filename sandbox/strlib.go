@@ -293,3 +293,11 @@ func luaToString(L *lua.LState) int {
 	L.Push(L.ToStringMeta(v))
 	return 1
 }
+
+// tostring returns v as tostring formats it (print's conversion).
+func tostring(L *lua.LState, v lua.LValue) string {
+	if n, ok := v.(lua.LNumber); ok {
+		return numberString(float64(n))
+	}
+	return L.ToStringMeta(v).String()
+}

@@ -53,9 +53,13 @@ func NewReadMessageFunc(current func() *message.View) lua.LGFunction {
 }
 
 // NewAddToPayloadFunc returns add_to_payload(...) (spec §4.3) appending
-// its arguments to p (see Payload.Add).
+// its arguments to p (see Payload.Add). Without arguments it raises the
+// reference's argument error, "must have at least one argument".
 func NewAddToPayloadFunc(p *Payload) lua.LGFunction {
 	return func(L *lua.LState) int {
+		if L.GetTop() == 0 {
+			L.ArgError(0, "must have at least one argument")
+		}
 		if err := p.AddArgs(L, 1); err != nil {
 			L.RaiseError("%s", err.Error())
 		}
@@ -64,15 +68,14 @@ func NewAddToPayloadFunc(p *Payload) lua.LGFunction {
 }
 
 // NewInjectPayloadFunc returns inject_payload([payload_type="txt"[,
-// payload_name=""[, ...]]]) (spec §4.3): the arguments after the name are
+// payload_name[, ...]]]) (spec §4.3): the arguments after the name are
 // appended to p, then, unless p is empty, the message of
 // Encoder.PayloadMessage is built in m and handed to inject, and p is
 // emptied once inject succeeds. An inject error is raised as
 // "inject_payload() failed: <err>".
 func NewInjectPayloadFunc(p *Payload, enc *Encoder, m *message.Message, inject func(*message.Message) error) lua.LGFunction {
 	return func(L *lua.LState) int {
-		typ := L.OptString(1, "txt")
-		name := L.OptString(2, "")
+		typ, name := PayloadArgs(L)
 		if err := p.AddArgs(L, 3); err != nil {
 			L.RaiseError("%s", err.Error())
 		}
@@ -86,6 +89,19 @@ func NewInjectPayloadFunc(p *Payload, enc *Encoder, m *message.Message, inject f
 		p.Reset()
 		return 0
 	}
+}
+
+// PayloadArgs reads inject_payload's first two arguments: payload_type
+// ("txt" when absent or nil) and payload_name (nil when absent or nil: the
+// reference writes the payload_name field only when a name is given).
+// Other values than strings and numbers raise an argument error.
+func PayloadArgs(L *lua.LState) (typ string, name *string) {
+	typ = L.OptString(1, "txt")
+	if L.Get(2) != lua.LNil {
+		s := L.CheckString(2)
+		name = &s
+	}
+	return typ, name
 }
 
 // streamReaderType names the metatable of stream readers in the registry.

@@ -34,7 +34,9 @@
 // an Outputter userdata → BYTES, an array of one of those, all of one Lua
 // type, or an object table {value=, value_type=, representation=}. A field
 // without values (an empty array, or no value) is written with its name,
-// value_type and representation only.
+// value_type and representation only. An array whose first element is of
+// another type (a table, a function, a userdata that is not an Outputter)
+// is refused with the reference's "unsupported array type: <type>".
 //
 // Hash-form order: the reference writes fields in Lua's next order, which is
 // unspecified. Here it is gopher-lua's next order, which is the order in
@@ -43,12 +45,14 @@
 // code. Sorting by name was rejected: it costs a sort and a slice per
 // message on the hot path.
 //
-// inject_payload's message always carries both fields; payload_name
-// defaults to "" and payload_type to "txt".
+// inject_payload's message carries payload_type ("txt" by default) and,
+// only when the plugin gave a name, payload_name, as the reference's does.
 //
 // Headers follow the rules of Headers; the table's Logger, Hostname and Pid
 // are set in place as the reference does. Beyond the reference, string
-// headers also accept Outputter userdata (a zero-copy Payload handle).
+// headers also accept Outputter userdata (a zero-copy Payload handle), and
+// field arrays may hold them (the reference takes one as a single value
+// only).
 //
 // # read_message and zero copy
 //

@@ -158,9 +158,10 @@ func (e *Encoder) ToMessage(t *lua.LTable, m *message.Message) error {
 
 // PayloadMessage fills m with the message inject_payload sends (spec §4.3):
 // {Type="inject_payload", Payload=payload, Fields={payload_type=typ,
-// payload_name=name}}, with the headers of the rules (new Uuid, current
+// payload_name=*name}}, without payload_name when name is nil (the
+// plugin gave none), with the headers of the rules (new Uuid, current
 // Timestamp, the configured Logger, Hostname and Pid).
-func (e *Encoder) PayloadMessage(payload []byte, typ, name string, m *message.Message) {
+func (e *Encoder) PayloadMessage(payload []byte, typ string, name *string, m *message.Message) {
 	m.Reset()
 	m.Uuid = e.uuid()
 	m.Timestamp = e.now()
@@ -171,8 +172,10 @@ func (e *Encoder) PayloadMessage(payload []byte, typ, name string, m *message.Me
 	m.SetHostname(e.h.Hostname)
 	f := nextField(m, "payload_type")
 	f.Strings = append(f.Strings, typ)
-	f = nextField(m, "payload_name")
-	f.Strings = append(f.Strings, name)
+	if name != nil {
+		f = nextField(m, "payload_name")
+		f.Strings = append(f.Strings, *name)
+	}
 }
 
 func setIfChanged(t *lua.LTable, key string, v lua.LValue) {
@@ -281,8 +284,16 @@ func addField(m *message.Message, name string, value, vt, rep lua.LValue) error 
 		return err
 	}
 	first := arr.RawGetInt(1)
-	if _, ok := first.(*lua.LTable); ok {
-		return fmt.Errorf("field '%s': unsupported array element type: table", name)
+	switch x := first.(type) {
+	case lua.LString, lua.LNumber, lua.LBool, *lua.LNilType:
+	case *lua.LUserData:
+		// Beyond the reference (which refuses userdata here): an array
+		// of Outputter userdata is BYTES.
+		if _, ok := x.Value.(Outputter); !ok {
+			return fmt.Errorf("unsupported array type: %s", first.Type())
+		}
+	default:
+		return fmt.Errorf("unsupported array type: %s", first.Type())
 	}
 	typ, err := fieldType(first, want)
 	if err != nil {

@@ -203,7 +203,10 @@ func TestFieldErrors(t *testing.T) {
 		{"plain userdata", `{Fields = {x = plain()}}`, "unsupported userdata value"},
 		{"plain userdata in array", `{Fields = {x = {out("a"), plain()}}}`, "unsupported userdata value"},
 		{"function", `{Fields = {x = print}}`, "unsupported value type: function"},
-		{"nested table", `{Fields = {x = {{1}}}}`, "unsupported array element type: table"},
+		{"nested table", `{Fields = {x = {{1}}}}`, "unsupported array type: table"},
+		{"array of tables in an object", `{Fields = {x = {value = {{1}}}}}`, "unsupported array type: table"},
+		{"array of functions", `{Fields = {x = {print}}}`, "unsupported array type: function"},
+		{"array of plain userdata", `{Fields = {x = {plain()}}}`, "unsupported array type: userdata"},
 		{"Fields not a table", `{Fields = "x"}`, "the Fields value must be a table, not string"},
 		{"array element not a table", `{Fields = {"x"}}`, "array-form field 1 must be a table"},
 		{"array element without name", `{Fields = {{value = 1}}}`, "array-form field 1 must have a string name"},
@@ -366,7 +369,7 @@ func TestDefaultUUIDAndNow(t *testing.T) {
 	if err := enc.ToMessage(L.NewTable(), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Uuid[6]>>4 != 4 || m.Uuid[8]>>6 != 2 {
+	if m.Uuid[6]>>4 != 4 || m.Uuid[8]>>4 != 0xa {
 		t.Fatalf("not a v4 uuid: %x", m.Uuid)
 	}
 	if m.Timestamp < 1700000000e9 {
@@ -392,19 +395,34 @@ func TestMessageReuse(t *testing.T) {
 }
 
 func TestPayloadMessage(t *testing.T) {
+	stats := "stats"
+	tests := []struct {
+		name   string
+		pname  *string
+		fields []message.Field
+	}{
+		{"with a name", &stats, []message.Field{
+			{Name: "payload_type", Strings: []string{"csv"}},
+			{Name: "payload_name", Strings: []string{"stats"}},
+		}},
+		{"without a name", nil, []message.Field{
+			{Name: "payload_type", Strings: []string{"csv"}},
+		}},
+	}
 	enc := NewEncoder(testHeaders(true))
 	var m message.Message
-	enc.PayloadMessage([]byte("a,b\n1,2\n"), "csv", "stats", &m)
-	want := message.Message{Uuid: testUUID, Timestamp: testNow, Fields: []message.Field{
-		{Name: "payload_type", Strings: []string{"csv"}},
-		{Name: "payload_name", Strings: []string{"stats"}},
-	}}
-	want.SetType("inject_payload")
-	want.SetLogger("cfg.logger")
-	want.SetPayload("a,b\n1,2\n")
-	want.SetPid(4321)
-	want.SetHostname("cfg.host")
-	if got := m.Encode(); !bytes.Equal(got, want.Encode()) {
-		t.Fatalf("got % x\nwant % x", got, want.Encode())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			enc.PayloadMessage([]byte("a,b\n1,2\n"), "csv", tc.pname, &m)
+			want := message.Message{Uuid: testUUID, Timestamp: testNow, Fields: tc.fields}
+			want.SetType("inject_payload")
+			want.SetLogger("cfg.logger")
+			want.SetPayload("a,b\n1,2\n")
+			want.SetPid(4321)
+			want.SetHostname("cfg.host")
+			if got := m.Encode(); !bytes.Equal(got, want.Encode()) {
+				t.Fatalf("got % x\nwant % x", got, want.Encode())
+			}
+		})
 	}
 }

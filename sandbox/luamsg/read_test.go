@@ -462,16 +462,27 @@ func TestInjectPayload(t *testing.T) {
 	st.run(t, `
 		inject_payload()                      -- empty: nothing
 		add_to_payload("a", 1)
-		inject_payload()                      -- txt, ""
-		inject_payload("csv", "stats", "x,", 2)`)
-	if len(injected) != 2 {
+		inject_payload()                      -- txt, no payload_name
+		inject_payload("csv", "stats", "x,", 2)
+		add_to_payload("b")
+		inject_payload("txt", "")             -- an empty name is a name`)
+	if len(injected) != 3 {
 		t.Fatalf("%d messages injected", len(injected))
 	}
-	for i, want := range []struct{ payload, typ, name string }{{"a1", "txt", ""}, {"x,2", "csv", "stats"}} {
+	for i, want := range []struct {
+		payload string
+		fields  []string // payload_type[, payload_name]
+	}{{"a1", []string{"txt"}}, {"x,2", []string{"csv", "stats"}}, {"b", []string{"txt", ""}}} {
 		got := injected[i]
 		if got.Type != "inject_payload" || got.Payload != want.payload || got.Logger != "cfg.logger" ||
-			got.Fields[0].Strings[0] != want.typ || got.Fields[1].Strings[0] != want.name {
+			len(got.Fields) != len(want.fields) {
 			t.Errorf("message %d: %+v", i, got)
+			continue
+		}
+		for j, name := range []string{"payload_type", "payload_name"}[:len(want.fields)] {
+			if f := got.Fields[j]; f.Name != name || len(f.Strings) != 1 || f.Strings[0] != want.fields[j] {
+				t.Errorf("message %d: field %d: %+v", i, j, f)
+			}
 		}
 	}
 	if st.payload.Len() != 0 {

@@ -1,5 +1,6 @@
 -- memory_limit (spec §4.1): growing past it terminates the plugin with
--- "not enough memory".
+-- "not enough memory"; sightline adds "(memory_limit exceeded)" (see
+-- sandbox/doc.go, Differences from the reference).
 require "string"
 
 local hold = {}

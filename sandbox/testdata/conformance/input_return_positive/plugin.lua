@@ -1,5 +1,6 @@
--- A status > 0 terminates the plugin (spec §4.8); the reference's reason
--- is "process_message() received a termination status code".
+-- A status > 0 terminates the plugin (spec §4.8); the reason is the
+-- reference's "process_message() received a termination status code"
+-- (no message to append).
 function process_message()
     return 1
 end

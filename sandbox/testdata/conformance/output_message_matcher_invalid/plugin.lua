@@ -1,5 +1,6 @@
 -- An invalid expression raises "invalid message matcher expression" (spec
--- §4.5).
+-- §4.5); sightline appends the parser's detail (see sandbox/doc.go,
+-- Differences from the reference).
 require "string"
 
 function process_message()
