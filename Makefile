@@ -6,7 +6,7 @@ STATICCHECK_VERSION ?= v0.8.2
 GOBIN     ?= $(shell $(GO) env GOPATH)/bin
 
 # Fuzz targets as package:Target.
-FUZZ_TARGETS = ./message:FuzzScanner ./message:FuzzDecode ./message:FuzzView ./message:FuzzRoundTrip ./luapattern:FuzzCompile ./luapattern:FuzzMatch ./cursor:FuzzParse ./config:FuzzParseSize ./config:FuzzParseLua ./config:FuzzParseTOML ./config:FuzzNewMain ./message/matcher:FuzzCompile
+FUZZ_TARGETS = ./message:FuzzScanner ./message:FuzzDecode ./message:FuzzView ./message:FuzzRoundTrip ./luapattern:FuzzCompile ./luapattern:FuzzMatch ./cursor:FuzzParse ./config:FuzzParseSize ./config:FuzzParseLua ./config:FuzzParseTOML ./config:FuzzNewMain ./message/matcher:FuzzCompile ./internal/migrate:FuzzParse
 
 .PHONY: all fmt fmt-check vet lint test test-race fuzz bench check tools
 
