@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -103,20 +104,159 @@ var stdLibs = map[string]func(s *Sandbox, L *lua.LState) lua.LValue{
 	"coroutine": (*Sandbox).openCoroutine,
 }
 
-// disabledFor reports whether a standard library is withheld from the
-// plugin's type (spec §4.1).
-func (s *Sandbox) disabledFor(lib string) bool {
-	return s.typ == config.Analysis && (lib == "io" || lib == "coroutine")
+// ModuleKind says what provides a module to require.
+type ModuleKind int
+
+const (
+	// ModuleStd is a standard library: string, table, math, os, io or
+	// coroutine.
+	ModuleStd ModuleKind = iota + 1
+	// ModuleGo is a module registered with RegisterModule.
+	ModuleGo
+	// ModuleEmbedded is a file of a tree registered with
+	// RegisterLuaModules.
+	ModuleEmbedded
+	// ModuleFile is a file on the plugin's Lua path.
+	ModuleFile
+)
+
+// ModuleSource is where require would find a module.
+type ModuleSource struct {
+	Kind ModuleKind
+	File string // ModuleFile: the file on the Lua path
+	Tree string // ModuleEmbedded: LuaModules.Name
+}
+
+// Errors of FindModule. As with the reasons in errors.go, the text of a
+// returned error is what require raises in the plugin.
+var (
+	// ErrModuleDisabled means the module exists but is withheld from the
+	// plugin's type: io, coroutine and IO-only modules for analysis
+	// plugins.
+	ErrModuleDisabled = errors.New("disabled")
+
+	// ErrModuleNotFound means nothing provides the module. The error
+	// returned is a *ModuleNotFoundError.
+	ErrModuleNotFound = errors.New("sandbox: module not found")
+)
+
+// ModuleNotFoundError reports a module that is neither a standard library,
+// a Go module nor an embedded module, and is on no file of the Lua path.
+// It matches ErrModuleNotFound.
+type ModuleNotFoundError struct {
+	Name string
+	// Tried lists the files of the Lua path looked for, in order; it is
+	// empty when the Lua path is.
+	Tried []string
+}
+
+// Error returns the message require raises.
+func (e *ModuleNotFoundError) Error() string {
+	where := "no Go module, no embedded Lua module"
+	if len(e.Tried) > 0 {
+		where += ", no file " + strings.Join(e.Tried, ", ")
+	} else {
+		where += ", no Lua path"
+	}
+	return fmt.Sprintf("module '%s' not found: not provided by sightline (%s)", e.Name, where)
+}
+
+// Unwrap returns ErrModuleNotFound.
+func (e *ModuleNotFoundError) Unwrap() error { return ErrModuleNotFound }
+
+// FindModule reports where require(name) would find a module for a plugin
+// of type typ whose Lua path is luaPath, without running anything. The
+// error wraps ErrModuleDisabled, is a *ModuleNotFoundError, or reports a
+// file of the Lua path that could not be looked at.
+func FindModule(name string, typ config.PluginType, luaPath string) (ModuleSource, error) {
+	m, err := findModule(name, typ, splitPath(luaPath))
+	return m.ModuleSource, err
+}
+
+// CompileFile compiles the Lua file at path as the sandbox does when it
+// loads a plugin or a module from the Lua path: files over 16 MiB and
+// precompiled chunks are refused, a first line starting with '#' is
+// skipped, and a panic of the parser or compiler is an error. A syntax
+// error unwraps to a *parse.Error or a *lua.CompileError, which carry
+// its position; a missing file is an error wrapping fs.ErrNotExist.
+func CompileFile(path string) error {
+	_, err := compileFile(path)
+	return err
+}
+
+// foundModule is where findModule found a module, with what loading it
+// takes.
+type foundModule struct {
+	ModuleSource
+	goMod Module      // ModuleGo
+	tree  *LuaModules // ModuleEmbedded
+	rel   string      // ModuleEmbedded: the file in tree.FS
+}
+
+// findModule is the search of require and FindModule. It looks, in order,
+// for a standard library, a registered Go module, an embedded Lua module,
+// and a file on the Lua path ("?" templates, the path config key split by
+// splitPath), skipping what is withheld from typ (spec §4.1).
+func findModule(name string, typ config.PluginType, luaPath []string) (foundModule, error) {
+	analysis := typ == config.Analysis
+	if _, ok := stdLibs[name]; ok {
+		if analysis && (name == "io" || name == "coroutine") {
+			return foundModule{}, fmt.Errorf("module '%s' %w", name, ErrModuleDisabled)
+		}
+		return foundModule{ModuleSource: ModuleSource{Kind: ModuleStd}}, nil
+	}
+	if m, ok := lookupModule(name); ok {
+		if m.IOOnly && analysis {
+			return foundModule{}, fmt.Errorf("module '%s' %w", name, ErrModuleDisabled)
+		}
+		return foundModule{ModuleSource: ModuleSource{Kind: ModuleGo}, goMod: m}, nil
+	}
+	rel := strings.ReplaceAll(name, ".", "/") + ".lua"
+	for _, t := range luaTrees() {
+		if t.IOOnly && analysis {
+			continue
+		}
+		ok, err := isFile(fs.Stat(t.FS, rel))
+		if err != nil {
+			return foundModule{}, fmt.Errorf("error loading module '%s': %w", name, err)
+		}
+		if ok {
+			return foundModule{ModuleSource: ModuleSource{Kind: ModuleEmbedded, Tree: t.Name}, tree: t, rel: rel}, nil
+		}
+	}
+	var tried []string
+	for _, tmpl := range luaPath {
+		file := strings.ReplaceAll(tmpl, "?", strings.ReplaceAll(name, ".", string(os.PathSeparator)))
+		ok, err := isFile(os.Stat(file))
+		if err != nil {
+			return foundModule{}, fmt.Errorf("error loading module '%s' from file '%s': %w", name, file, err)
+		}
+		if ok {
+			return foundModule{ModuleSource: ModuleSource{Kind: ModuleFile, File: file}}, nil
+		}
+		tried = append(tried, file)
+	}
+	return foundModule{}, &ModuleNotFoundError{Name: name, Tried: tried}
+}
+
+// isFile takes the results of a Stat and reports whether they show a file
+// that is not a directory; a missing file is not an error.
+func isFile(fi fs.FileInfo, err error) (bool, error) {
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !fi.IsDir(), nil
 }
 
 // loading marks a module whose loader is running, to report require loops.
 var loading = &lua.LUserData{}
 
-// luaRequire is require(name). It looks, in order, for a standard library,
-// a registered Go module, an embedded Lua module, and a file on the
-// plugin's Lua path ("?" patterns separated by ";", from the config's path
-// key). The result is cached; a table gets an empty metatable so
-// preserve_data skips it.
+// luaRequire is require(name): findModule says where the module is, and
+// the result is cached; a table gets an empty metatable so preserve_data
+// skips it.
 func (s *Sandbox) luaRequire(L *lua.LState) int {
 	name := L.CheckString(1)
 	if v, ok := s.loaded[name]; ok {
@@ -126,16 +266,17 @@ func (s *Sandbox) luaRequire(L *lua.LState) int {
 		L.Push(v)
 		return 1
 	}
+	m, err := findModule(name, s.typ, s.luaPath)
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
 	var v lua.LValue
-	if open, ok := stdLibs[name]; ok {
-		if s.disabledFor(name) {
-			L.RaiseError("module '%s' disabled", name)
-		}
-		v = open(s, L)
+	if m.Kind == ModuleStd {
+		v = stdLibs[name](s, L)
 		L.SetGlobal(name, v)
 	} else {
 		s.loaded[name] = loading
-		v = s.loadModule(L, name)
+		v = s.loadModule(L, name, m)
 		if v == lua.LNil {
 			v = lua.LTrue
 		}
@@ -148,53 +289,26 @@ func (s *Sandbox) luaRequire(L *lua.LState) int {
 	return 1
 }
 
-// loadModule finds and runs a module that is not a standard library.
-func (s *Sandbox) loadModule(L *lua.LState, name string) lua.LValue {
-	if m, ok := lookupModule(name); ok {
-		if m.IOOnly && s.typ == config.Analysis {
-			delete(s.loaded, name)
-			L.RaiseError("module '%s' disabled", name)
-		}
-		return s.runLoader(L, L.NewFunction(m.Open), name)
-	}
-	rel := strings.ReplaceAll(name, ".", "/") + ".lua"
-	for _, t := range luaTrees() {
-		if t.IOOnly && s.typ == config.Analysis {
-			continue
-		}
-		proto, err := compileFS(t, rel)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+// loadModule compiles and runs a module findModule found that is not a
+// standard library.
+func (s *Sandbox) loadModule(L *lua.LState, name string, m foundModule) lua.LValue {
+	switch m.Kind {
+	case ModuleGo:
+		return s.runLoader(L, L.NewFunction(m.goMod.Open), name)
+	case ModuleEmbedded:
+		proto, err := compileFS(m.tree, m.rel)
 		if err != nil {
 			delete(s.loaded, name)
 			L.RaiseError("error loading module '%s': %s", name, err.Error())
 		}
 		return s.runLoader(L, L.NewFunctionFromProto(proto), name)
 	}
-	var tried []string
-	for _, tmpl := range s.luaPath {
-		file := strings.ReplaceAll(tmpl, "?", strings.ReplaceAll(name, ".", string(os.PathSeparator)))
-		proto, err := compileFile(file)
-		if errors.Is(err, fs.ErrNotExist) {
-			tried = append(tried, file)
-			continue
-		}
-		if err != nil {
-			delete(s.loaded, name)
-			L.RaiseError("error loading module '%s' from file '%s': %s", name, file, err.Error())
-		}
-		return s.runLoader(L, L.NewFunctionFromProto(proto), name)
+	proto, err := compileFile(m.File)
+	if err != nil {
+		delete(s.loaded, name)
+		L.RaiseError("error loading module '%s' from file '%s': %s", name, m.File, err.Error())
 	}
-	delete(s.loaded, name)
-	where := "no Go module, no embedded Lua module"
-	if len(tried) > 0 {
-		where += ", no file " + strings.Join(tried, ", ")
-	} else {
-		where += ", no Lua path"
-	}
-	L.RaiseError("module '%s' not found: not provided by sightline (%s)", name, where)
-	return lua.LNil
+	return s.runLoader(L, L.NewFunctionFromProto(proto), name)
 }
 
 // runLoader calls a module's loader with its name and returns its first

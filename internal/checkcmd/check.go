@@ -129,7 +129,6 @@ func Check(path string) (*Report, error) {
 		return nil, err
 	}
 	c := newChecker()
-	defer c.close()
 	m, err := config.LoadMain(path)
 	if err != nil {
 		if cannotRead(err) {
@@ -147,9 +146,6 @@ func Check(path string) (*Report, error) {
 		for _, typ := range pluginTypes {
 			c.checkDir(typ, c.loadDir(typ), true)
 		}
-	}
-	if c.modules.err != nil {
-		c.add(Problem{Message: fmt.Sprintf("Go and embedded modules not checked (cannot create the probe: %v)", c.modules.err)})
 	}
 	return c.report(), nil
 }
@@ -182,7 +178,6 @@ type checker struct {
 	plugins  int
 	lua      map[string]*luaFile // compiled files by path
 	scanned  map[scanKey]bool    // files whose requires were resolved for a type
-	modules  *resolver
 }
 
 type scanKey struct {
@@ -194,11 +189,8 @@ func newChecker() *checker {
 	return &checker{
 		lua:     make(map[string]*luaFile),
 		scanned: make(map[scanKey]bool),
-		modules: newResolver(),
 	}
 }
-
-func (c *checker) close() { c.modules.close() }
 
 func (c *checker) add(p Problem) { c.problems = append(c.problems, p) }
 

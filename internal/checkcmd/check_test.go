@@ -3,6 +3,7 @@ package checkcmd
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -174,11 +175,6 @@ func TestProblems(t *testing.T) {
 			want: []string{"run/analysis/counter.lua:1: module 'net' not provided for analysis plugins"},
 		},
 		{
-			name: "embedded module requiring a missing module",
-			edit: map[string]string{"run/input/tail.lua": "require \"checktest.broken\"\n" + goodTree["run/input/tail.lua"]},
-			want: []string{"run/input/tail.lua:1: module 'checktest.broken' cannot be loaded by input plugins: "},
-		},
-		{
 			name: "cfg and toml for the same plugin",
 			edit: map[string]string{"run/input/tail.toml": "filename = \"tail.lua\"\n"},
 			want: []string{"run/input/tail.cfg: plugin config in two formats: both "},
@@ -341,25 +337,26 @@ func TestLocateMultiline(t *testing.T) {
 }
 
 func TestRequireScan(t *testing.T) {
-	src := `local a = require "a"
+	src := `#!/usr/bin/env lua
+local a = require "a"
 local b = require("b.c")
 local ok, c = pcall(require, "opt")
 local d = require(name)
 local e = x.require("no")
 t = { f = function() return require [[long]] end }
 `
-	chunk, p := compileSource([]byte(src), "t.lua")
-	if p != nil {
-		t.Fatal(p)
+	chunk, err := parseLua(filepath.Join(writeTree(t, map[string]string{"t.lua": src}), "t.lua"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	lf := &luaFile{}
 	w := walker{file: lf}
 	w.stmts(chunk)
 	var got []string
 	for _, r := range lf.requires {
-		got = append(got, r.name+":"+string(rune('0'+r.line)))
+		got = append(got, r.name+":"+strconv.Itoa(r.line))
 	}
-	if want := "a:1 b.c:2 long:6"; strings.Join(got, " ") != want {
+	if want := "a:2 b.c:3 long:7"; strings.Join(got, " ") != want {
 		t.Errorf("requires %q, want %q", strings.Join(got, " "), want)
 	}
 	if !lf.dynamic {
@@ -367,22 +364,31 @@ t = { f = function() return require [[long]] end }
 	}
 }
 
-func TestShebangAndPrecompiled(t *testing.T) {
-	if _, p := compileSource([]byte("#!/usr/bin/lua\nx = 1\n"), "s.lua"); p != nil {
-		t.Errorf("shebang: %v", p)
+func TestCompileProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want Problem // without File; zero when the file compiles
+	}{
+		{name: "shebang", src: "#!/usr/bin/lua\nx = 1\n"},
+		{name: "shebang keeps line numbers", src: "#!/usr/bin/lua\nx = = 1\n", want: Problem{Line: 2, Column: 5, Message: "syntax error near '='"}},
+		{name: "precompiled", src: "\x1bLua", want: Problem{Message: "precompiled chunks are not supported"}},
+		{name: "unterminated string", src: "x = 1\nlocal s = 'abc\ny = 2\n", want: Problem{Line: 2, Message: "unterminated string near 'abc'"}},
+		{name: "end of file", src: "x = 1\nlocal y =\n", want: Problem{Line: 2, Message: "syntax error at end of file"}},
+		{name: "compile error", src: "function f()\n  return ...\nend\n", want: Problem{Line: 2, Message: "cannot use '...' outside a vararg function"}},
 	}
-	_, p := compileSource([]byte("#!/usr/bin/lua\nx = = 1\n"), "s.lua")
-	if p == nil || p.Line != 2 {
-		t.Errorf("shebang keeps line numbers: %+v", p)
-	}
-	if _, p := compileSource([]byte("\x1bLua"), "s.lua"); p == nil {
-		t.Error("precompiled chunk accepted")
-	}
-}
-
-func TestUnterminatedStringLine(t *testing.T) {
-	_, p := compileSource([]byte("x = 1\nlocal s = 'abc\ny = 2\n"), "u.lua")
-	if p == nil || p.Line != 2 {
-		t.Errorf("problem %+v, want line 2", p)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(writeTree(t, map[string]string{"s.lua": tt.src}), "s.lua")
+			_, err := parseLua(path)
+			var got Problem
+			if err != nil {
+				got = compileProblem(err, path)
+				got.File = ""
+			}
+			if got != tt.want {
+				t.Errorf("problem %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

@@ -26,31 +26,29 @@
 //  4. Every Lua file: the plugins' files, the other "*.lua" of the run and
 //     load directories, and the module files they require from the Lua
 //     path, recursively (each file once per plugin type). Each is compiled
-//     as the sandbox compiles it (gopher-lua's parser and compiler, a
-//     leading "#" line skipped, precompiled chunks refused), which gives
+//     by the sandbox's own compiler (sandbox.CompileFile: its size limit,
+//     a leading "#" line skipped, precompiled chunks refused), which gives
 //     syntax errors with line and column.
 //  5. Each require("name") call with a constant name (require "name" too)
 //     is resolved as the sandbox resolves it for the plugin type: standard
 //     libraries, Go modules, embedded Lua modules, then the type's Lua path
 //     (analysis_lua_path or io_lua_path). A module that would not be found,
 //     or that analysis plugins may not use (io, coroutine, IO-only
-//     modules), is a problem at the line of the call, and so is an
-//     embedded module that requires one of those. Modules built into the
-//     binary are not compiled here (their own tests do). Calls through pcall
-//     (pcall(require, "name")) are optional loads and are not reported;
-//     names computed at run time cannot be checked.
+//     modules), is a problem at the line of the call. Modules built into
+//     the binary are neither compiled nor scanned here (their own tests
+//     do), so what an embedded module requires is not checked. Calls
+//     through pcall (pcall(require, "name")) are optional loads and are
+//     not reported; names computed at run time cannot be checked.
 //  6. A plugin's Lua file that never mentions process_message (or, for
 //     analysis and output plugins, timer_event), and requires only
 //     standard libraries, cannot define it: the sandbox would refuse to
 //     start the plugin. Files that require other modules are not judged,
 //     since a module may define the function.
 //
-// The standard libraries, Go modules and embedded modules are asked of
-// the sandbox itself: a small probe sandbox of the plugin's type, with no
-// Lua path, runs pcall(require, name) for each name (see modules.go). It
-// runs the Open function of a Go module and the body of an embedded
-// module, as the daemon would when a plugin requires them, and never a
-// file of the deployment.
+// Where a require leads is asked of the sandbox itself
+// (sandbox.FindModule), which searches as require does without running
+// anything: no Go module is opened, no module body or file of the
+// deployment is run.
 //
 // # Output
 //

@@ -16,15 +16,13 @@ import (
 
 func TestMain(m *testing.M) {
 	// Modules of the binary stand-ins: a Go module for inputs and
-	// outputs only, and embedded trees, one of them IO-only, one holding
-	// a module that requires a module nobody provides.
+	// outputs only, and embedded trees, one of them IO-only.
 	sandbox.RegisterModule(sandbox.Module{Name: "checktest.gio", IOOnly: true, Open: func(L *lua.LState) int {
 		L.Push(L.NewTable())
 		return 1
 	}})
 	sandbox.RegisterLuaModules(sandbox.LuaModules{Name: "checktest", FS: fstest.MapFS{
-		"checktest/emb.lua":    {Data: []byte("return {}\n")},
-		"checktest/broken.lua": {Data: []byte("require \"checktest.nowhere\"\nreturn {}\n")},
+		"checktest/emb.lua": {Data: []byte("return {}\n")},
 	}})
 	sandbox.RegisterLuaModules(sandbox.LuaModules{Name: "checktest/io", IOOnly: true, FS: fstest.MapFS{
 		"checktest/ioemb.lua": {Data: []byte("return {}\n")},

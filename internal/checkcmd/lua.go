@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/sightline/sightline/config"
+	"github.com/sightline/sightline/sandbox"
 )
-
-// maxSourceSize is the largest Lua file the sandbox compiles.
-const maxSourceSize = 16 << 20
 
 // luaFile is what checking one Lua file found.
 type luaFile struct {
@@ -50,7 +49,7 @@ func (c *checker) checkLua(path string, typ config.PluginType, pending bool) *lu
 		luaPath, pathKey = c.main.AnalysisLuaPath, "analysis_lua_path"
 	}
 	for _, r := range lf.requires {
-		res := c.modules.resolve(r.name, typ, luaPath, pathKey)
+		res := resolve(r.name, typ, luaPath, pathKey)
 		if res.problem != "" {
 			c.add(mark(Problem{File: display(path), Line: r.line, Message: res.problem}, pending))
 		}
@@ -69,15 +68,9 @@ func (c *checker) compileLua(path string, pending bool) *luaFile {
 	}
 	lf := &luaFile{}
 	c.lua[path] = lf
-	src, err := readLua(path)
+	chunk, err := parseLua(path)
 	if err != nil {
-		c.add(mark(Problem{File: display(path), Message: err.Error()}, pending))
-		return lf
-	}
-	chunk, p := compileSource(src, path)
-	if p != nil {
-		p.File = display(path)
-		c.add(mark(*p, pending))
+		c.add(mark(compileProblem(err, path), pending))
 		return lf
 	}
 	lf.chunk = chunk
@@ -86,84 +79,63 @@ func (c *checker) compileLua(path string, pending bool) *luaFile {
 	return lf
 }
 
-// readLua reads a Lua file, refusing one the sandbox would refuse as too
-// large.
-func readLua(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	if fi.IsDir() {
-		return nil, errors.New("is a directory")
-	}
-	if fi.Size() > maxSourceSize {
-		return nil, fmt.Errorf("file too large (%d bytes; the sandbox compiles at most %d)", fi.Size(), maxSourceSize)
+// parseLua compiles the Lua file at path with the sandbox
+// (sandbox.CompileFile: its size limit, precompiled chunks refused, ...)
+// and, when it compiles, parses it again for the syntax tree.
+func parseLua(path string) ([]ast.Stmt, error) {
+	if err := sandbox.CompileFile(path); err != nil {
+		return nil, err
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, unwrapPath(err)
-	}
-	return src, nil
-}
-
-// compileSource parses and compiles Lua source as the sandbox does: a
-// first line starting with '#' is skipped, precompiled chunks are
-// refused, and a panic of the parser or compiler is an error. It returns
-// the chunk, or a Problem without its File.
-func compileSource(src []byte, name string) (chunk []ast.Stmt, p *Problem) {
-	defer func() {
-		if r := recover(); r != nil {
-			chunk, p = nil, &Problem{Message: fmt.Sprintf("compiler panic: %v", r)}
-		}
-	}()
-	if len(src) > 0 && src[0] == 0x1b {
-		return nil, &Problem{Message: "precompiled chunks are not supported"}
+		return nil, err
 	}
 	if len(src) > 0 && src[0] == '#' {
-		i := bytes.IndexByte(src, '\n')
-		if i < 0 {
-			i = len(src)
-		}
-		src = append(bytes.Repeat([]byte{' '}, i), src[i:]...)
+		// The sandbox skipped this first line (a shebang): a comment
+		// keeps the line numbers.
+		src = append([]byte("--"), src...)
 	}
-	chunk, err := parse.Parse(bytes.NewReader(src), name)
-	if err == nil && chunk == nil && len(bytes.TrimSpace(src)) > 0 {
-		// parse.Parse drops a panic value that is not an error.
-		err = errors.New("parse failed")
-	}
-	if err != nil {
-		return nil, parseProblem(err, src)
-	}
-	if _, err := lua.Compile(chunk, name); err != nil {
-		var ce *lua.CompileError
-		if errors.As(err, &ce) {
-			return nil, &Problem{Line: ce.Line, Message: ce.Message}
-		}
-		return nil, &Problem{Message: err.Error()}
-	}
-	return chunk, nil
+	return parse.Parse(bytes.NewReader(src), path)
 }
 
-// parseProblem turns a parser error into a Problem with line and column.
-func parseProblem(err error, src []byte) *Problem {
+// compileProblem turns an error of parseLua into a Problem of the file at
+// path, with line and column for a syntax error.
+func compileProblem(err error, path string) Problem {
+	p := Problem{File: display(path)}
 	var pe *parse.Error
-	if !errors.As(err, &pe) {
-		return &Problem{Message: err.Error()}
+	var ce *lua.CompileError
+	switch {
+	case errors.As(err, &pe):
+		// The source gives the last line and the token's column; when it
+		// cannot be read again, the problem has fewer details.
+		src, _ := os.ReadFile(path)
+		p.Line, p.Column, p.Message = parseProblem(pe, src)
+	case errors.As(err, &ce):
+		p.Line, p.Message = ce.Line, ce.Message
+	default:
+		// The sandbox's messages start with the file's name, which the
+		// Problem names already.
+		p.Message = strings.TrimPrefix(unwrapPath(err).Error(), path+": ")
 	}
+	return p
+}
+
+// parseProblem returns the line, column and message of a syntax error.
+func parseProblem(pe *parse.Error, src []byte) (line, column int, msg string) {
 	if pe.Pos.Line == parse.EOF {
-		return &Problem{Line: lineCount(src), Message: pe.Message + " at end of file"}
+		return lineCount(src), 0, pe.Message + " at end of file"
 	}
-	msg := pe.Message
+	msg = pe.Message
 	if pe.Token != "" {
 		msg += fmt.Sprintf(" near '%s'", pe.Token)
 	}
-	line := pe.Pos.Line
+	line = pe.Pos.Line
 	if pe.Pos.Column == 0 && line > 1 {
 		// The scanner stopped just past a newline (an unterminated
 		// string): the problem is on the line before.
 		line--
 	}
-	return &Problem{Line: line, Column: tokenColumn(src, line, pe.Pos.Column, pe.Token), Message: msg}
+	return line, tokenColumn(src, line, pe.Pos.Column, pe.Token), msg
 }
 
 // tokenColumn returns the column where the token of a syntax error
@@ -208,12 +180,6 @@ func entryPoints(typ config.PluginType) []string {
 	return []string{"process_message", "timer_event"}
 }
 
-// stdLibs are the standard libraries require opens (package sandbox);
-// no Go module may take their names.
-var stdLibs = map[string]bool{
-	"string": true, "table": true, "math": true, "os": true, "io": true, "coroutine": true,
-}
-
 // missingEntryPoints returns the entry points a plugin's file surely does
 // not define: the file never mentions them and loads no module that could
 // define them (only standard libraries, by constant name).
@@ -222,7 +188,7 @@ func missingEntryPoints(lf *luaFile, typ config.PluginType) []string {
 		return nil
 	}
 	for _, r := range lf.requires {
-		if !stdLibs[r.name] {
+		if !isStdLib(r.name) {
 			return nil
 		}
 	}

@@ -1,0 +1,84 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/sightline/sightline/queue"
+)
+
+// flushLinger is how long a flusher waits after the first append it is
+// told about before it flushes: appends arriving meanwhile are written
+// with it. It bounds how long a record waits before readers can see it.
+const flushLinger = time.Millisecond
+
+// flusher flushes one queue writer soon after records are appended, so
+// readers see them promptly whatever the plugin does next (a continuous
+// input may never return to the runner between two bursts). After every
+// flush it wakes the waiters of its event, which outputs reading both
+// queues wait on.
+type flusher struct {
+	w    *queue.Writer
+	fail func(error)
+	kick chan struct{} // capacity 1: a pending request to flush
+
+	mu sync.Mutex
+	ch chan struct{} // closed at the next flush
+}
+
+func newFlusher(w *queue.Writer, fail func(error)) *flusher {
+	return &flusher{w: w, fail: fail, kick: make(chan struct{}, 1), ch: make(chan struct{})}
+}
+
+// Kick asks for a flush soon. It never blocks.
+func (f *flusher) Kick() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns a channel closed at the next flush. Take it before looking
+// for records, so a flush in between is not missed.
+func (f *flusher) wait() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ch
+}
+
+// Flush flushes the writer now and wakes the waiters. A failed writer is
+// fatal; a closed one (shutdown) is not.
+func (f *flusher) Flush() {
+	if err := f.w.Flush(); err != nil && !errors.Is(err, queue.ErrClosed) {
+		f.fail(err)
+	}
+	f.mu.Lock()
+	close(f.ch)
+	f.ch = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// run serves kicks until ctx ends, then flushes once more.
+func (f *flusher) run(ctx context.Context) {
+	t := time.NewTimer(flushLinger)
+	t.Stop()
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			f.Flush()
+			return
+		case <-f.kick:
+		}
+		t.Reset(flushLinger)
+		select {
+		case <-ctx.Done():
+			f.Flush()
+			return
+		case <-t.C:
+		}
+		f.Flush()
+	}
+}

@@ -1,0 +1,137 @@
+package runner
+
+import (
+	"errors"
+	"time"
+
+	"github.com/sightline/sightline/config"
+	"github.com/sightline/sightline/cursor"
+	"github.com/sightline/sightline/queue"
+	"github.com/sightline/sightline/sandbox"
+)
+
+// input runs one input plugin on its own goroutine. It is the plugin's
+// sandbox.Host: inject_message appends to the input queue and puts the
+// plugin's checkpoint into the store, dependent on that append.
+type input struct {
+	d *daemon
+	p *plugin
+
+	// Owned by the plugin's goroutine (Inject runs on it).
+	state    cursor.State   // as last Put: Checkpoint, Queues["input"]
+	lastPos  queue.Position // after the plugin's last append
+	appended bool           // lastPos is set
+	dirty    bool           // appended since the last flush
+	deps     [1]cursor.Dep
+
+	stopCh chan struct{} // closed at shutdown: ends a poll wait
+	done   chan struct{} // closed when run returns
+}
+
+func (d *daemon) loadInput(file string) *input {
+	st, ok := d.loadCursor(config.Input, file)
+	if !ok {
+		return nil
+	}
+	in := &input{d: d, state: st, stopCh: make(chan struct{}), done: make(chan struct{})}
+	if in.p = d.loadPlugin(config.Input, file, in); in.p == nil {
+		return nil
+	}
+	return in
+}
+
+// Inject is the plugin's inject_message(msg, checkpoint).
+func (in *input) Inject(msg []byte, cp sandbox.Checkpoint) error {
+	if msg != nil {
+		pos, err := in.d.inW.Append(msg)
+		if err != nil {
+			return in.d.appendFailed(err)
+		}
+		in.lastPos, in.appended, in.dirty = pos, true, true
+		in.state.Queues[queueInput] = pos
+		in.d.inF.Kick()
+	}
+	if cp.Kind == sandbox.CheckpointNone {
+		return nil
+	}
+	in.state.Checkpoint = cursor.Checkpoint{Kind: cursor.CheckpointKind(cp.Kind), Number: cp.Number, String: cp.String}
+	deps := in.deps[:0]
+	if in.appended {
+		deps = append(deps, cursor.Dep{Queue: queueInput, Pos: in.lastPos})
+	}
+	return in.d.store.Put(in.p.key, in.state, deps...)
+}
+
+// checkpoint is what the next process_message gets: the last checkpoint
+// injected, or the saved one.
+func (in *input) checkpoint() sandbox.Checkpoint {
+	c := in.state.Checkpoint
+	return sandbox.Checkpoint{Kind: sandbox.CheckpointKind(c.Kind), Number: c.Number, String: c.String}
+}
+
+// run calls process_message in the plugin's run mode (§3.6) until it
+// finishes, is stopped or terminates, then closes the sandbox.
+func (in *input) run() {
+	defer close(in.done)
+	p := in.p
+	interval := time.Duration(p.cfg.TickerInterval) * time.Second
+	var timer *time.Timer
+	preserveData := true
+	for {
+		status, msg, err := p.sb.ProcessInput(in.checkpoint())
+		in.flush()
+		if err != nil {
+			if errors.Is(err, sandbox.ErrShutdown) && p.sb.Stopping() {
+				p.log.Info("stopped while running")
+				break
+			}
+			in.d.terminated(p, err)
+			preserveData = false
+			break
+		}
+		if status < 0 || msg != "" {
+			p.log.Warn("process_message returned", "status", status, "msg", msg)
+		}
+		if interval == 0 {
+			p.log.Info("finished (run once)")
+			break
+		}
+		if p.sb.Stopping() {
+			break
+		}
+		if timer == nil {
+			timer = time.NewTimer(interval)
+			defer timer.Stop()
+		} else {
+			timer.Reset(interval)
+		}
+		select {
+		case <-timer.C:
+			continue
+		case <-in.stopCh:
+		}
+		break
+	}
+	if err := p.sb.Close(preserveData); err != nil {
+		p.log.Error("close", "err", err)
+	}
+}
+
+// flush makes what the plugin injected visible to readers.
+func (in *input) flush() {
+	if in.dirty {
+		in.dirty = false
+		in.d.inF.Flush()
+	}
+}
+
+// stop asks the plugin to stop: is_running() turns false and a poll wait
+// ends.
+func (in *input) stop() {
+	in.p.sb.Stop()
+	close(in.stopCh)
+}
+
+func (in *input) doneCh() <-chan struct{} { return in.done }
+func (in *input) abandon()                { in.p.sb.Abandon() }
+func (in *input) String() string          { return in.p.key.String() }

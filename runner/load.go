@@ -1,0 +1,298 @@
+package runner
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sightline/sightline/config"
+	"github.com/sightline/sightline/cursor"
+	"github.com/sightline/sightline/internal/migrate"
+	"github.com/sightline/sightline/message/matcher"
+	"github.com/sightline/sightline/queue"
+	"github.com/sightline/sightline/sandbox"
+	"github.com/sightline/sightline/sandbox/preserve"
+)
+
+// plugin is what every kind of plugin runner holds.
+type plugin struct {
+	cfg     *config.Plugin
+	key     cursor.Key
+	log     *slog.Logger
+	sb      *sandbox.Sandbox
+	matcher *matcher.Matcher // analysis and output
+}
+
+var pluginTypes = []config.PluginType{config.Input, config.Analysis, config.Output}
+
+// loadAll deletes the run directories' .err files, then loads every
+// plugin config and builds the runners. Plugins that fail get a .err and
+// are left out; only a failure of the directories themselves is an error.
+func (d *daemon) loadAll() error {
+	files := make(map[config.PluginType][]string)
+	for _, typ := range pluginTypes {
+		if err := d.removeErrFiles(typ); err != nil {
+			return err
+		}
+		var err error
+		if files[typ], err = d.configFiles(typ); err != nil {
+			return err
+		}
+	}
+	var analysis []*analysisPlugin
+	for _, typ := range pluginTypes {
+		for _, file := range files[typ] {
+			switch typ {
+			case config.Input:
+				if in := d.loadInput(file); in != nil {
+					d.inputs = append(d.inputs, in)
+				}
+			case config.Analysis:
+				if a := d.loadAnalysis(file); a != nil {
+					analysis = append(analysis, a)
+				}
+			case config.Output:
+				if o := d.loadOutput(file); o != nil {
+					d.outputs = append(d.outputs, o)
+				}
+			}
+		}
+	}
+	d.makeGroups(analysis)
+	return nil
+}
+
+// runDir returns run/<typ>.
+func (d *daemon) runDir(typ config.PluginType) string {
+	return filepath.Join(d.m.SandboxRunPath, typ.String())
+}
+
+// configFiles lists the plugin configs of run/<typ>, one per plugin name
+// (a plugin with both a .cfg and a .toml is listed once, by its .cfg, and
+// refused by config.LoadPlugin), sorted by name.
+func (d *daemon) configFiles(typ config.PluginType) ([]string, error) {
+	dir := d.runDir(typ)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("runner: read %s: %w", dir, err)
+	}
+	byName := map[string]string{}
+	for _, e := range entries {
+		name, ext := splitExt(e.Name())
+		if (ext != ".cfg" && ext != ".toml") || name == "" || strings.HasPrefix(name, ".") || e.IsDir() {
+			continue
+		}
+		if prev, ok := byName[name]; !ok || filepath.Ext(prev) == ".toml" {
+			byName[name] = filepath.Join(dir, e.Name())
+		}
+	}
+	files := make([]string, 0, len(byName))
+	for _, f := range byName {
+		files = append(files, f)
+	}
+	slices.SortFunc(files, func(a, b string) int { return cmp.Compare(filepath.Base(a), filepath.Base(b)) })
+	return files, nil
+}
+
+// importHindsight turns a Hindsight node's hindsight.cp into sightline
+// cursors before any writer, store or pruning touches the queues, so that
+// switching a node over neither replays its queues nor re-reads its logs.
+// It does nothing when sightline cursors exist already.
+func (d *daemon) importHindsight() error {
+	files, err := d.configFiles(config.Analysis)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i], _ = splitExt(filepath.Base(f))
+	}
+	rep, err := migrate.Import(d.m.OutputPath, names, d.log)
+	if err != nil {
+		return fmt.Errorf("runner: import hindsight.cp: %w", err)
+	}
+	if rep.Outcome == migrate.Imported {
+		d.log.Info("imported Hindsight checkpoints", "file", rep.File, "cursors", len(rep.Plugins), "renamed_to", rep.Renamed)
+	}
+	return nil
+}
+
+func splitExt(file string) (name, ext string) {
+	ext = filepath.Ext(file)
+	return strings.TrimSuffix(file, ext), ext
+}
+
+// loadPlugin reads a plugin config and creates its sandbox with host. It
+// returns nil after writing the plugin's .err when anything fails.
+func (d *daemon) loadPlugin(typ config.PluginType, file string, host sandbox.Host) *plugin {
+	name, _ := splitExt(filepath.Base(file))
+	log := d.log.With("plugin", typ.String()+"."+name)
+	p, err := d.newPlugin(typ, file, log, host)
+	if err != nil {
+		reason, detail := errString(err)
+		if detail != "" {
+			log.Error("loading failed", "file", file, "err", reason, "detail", detail)
+		} else {
+			log.Error("loading failed", "file", file, "err", reason)
+		}
+		d.writeErr(typ, name, reason)
+		return nil
+	}
+	return p
+}
+
+func (d *daemon) newPlugin(typ config.PluginType, file string, log *slog.Logger, host sandbox.Host) (*plugin, error) {
+	cfg, err := config.LoadPlugin(file, typ, d.m.DefaultsFor(typ))
+	if err != nil {
+		return nil, err
+	}
+	p := &plugin{cfg: cfg, key: cursor.Key{Type: typ.String(), Name: cfg.Name}, log: log}
+	if typ != config.Input {
+		if p.matcher, err = matcher.Compile(cfg.MessageMatcher); err != nil {
+			return nil, &config.Error{File: file, Line: cfg.Table.Line("message_matcher"), Key: "message_matcher", Err: err}
+		}
+	}
+	lua, err := d.luaFile(typ, cfg.Filename)
+	if err != nil {
+		return nil, &config.Error{File: file, Line: cfg.Table.Line("filename"), Key: "filename", Err: err}
+	}
+	d.reserve(cfg)
+	p.sb, err = sandbox.New(sandbox.Options{
+		Plugin:    cfg,
+		LuaFile:   lua,
+		Host:      host,
+		Logger:    log,
+		StateFile: preserve.Path(d.m.OutputPath, typ.String(), cfg.Name),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// luaFile finds a plugin's Lua source: run/<type>/<filename>, else
+// <sandbox_install_path>/<type>/<filename>. The path is made relative to
+// the working directory when it lies under it, for shorter error
+// messages.
+func (d *daemon) luaFile(typ config.PluginType, filename string) (string, error) {
+	candidates := []string{filepath.Join(d.runDir(typ), filename)}
+	if d.m.SandboxInstallPath != "" {
+		candidates = append(candidates, filepath.Join(d.m.SandboxInstallPath, typ.String(), filename))
+	}
+	for _, c := range candidates {
+		fi, err := os.Stat(c)
+		if err == nil && fi.Mode().IsRegular() {
+			return shortPath(c), nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s not found (looked in %s)", filename, strings.Join(candidates, ", "))
+}
+
+// shortPath returns p relative to the working directory if it lies under
+// it, else p.
+func shortPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
+}
+
+// reserve adds the host's keys to the table read_config sees (§3.2). They
+// override the plugin's own values of the same names, as in the reference.
+func (d *daemon) reserve(cfg *config.Plugin) {
+	m, t := d.m, cfg.Table
+	t.Set("Logger", cfg.Type.String()+"."+cfg.Name)
+	t.Set("Hostname", m.Hostname)
+	t.Set("Pid", os.Getpid())
+	if cfg.Type == config.Analysis {
+		t.Set("path", m.AnalysisLuaPath)
+	} else {
+		t.Set("path", m.IOLuaPath)
+	}
+	t.Set("cpath", "")
+	t.Set("log_level", m.LogLevel)
+	if cfg.Type != config.Analysis {
+		t.Set("output_path", m.OutputPath)
+		t.Set("output_size", m.OutputSize)
+		t.Set("max_message_size", m.MaxMessageSize)
+		t.Set("sandbox_load_path", m.SandboxLoadPath)
+		t.Set("sandbox_run_path", m.SandboxRunPath)
+		t.Set("sandbox_install_path", m.SandboxInstallPath)
+	}
+}
+
+// errFile returns run/<typ>/<name>.err.
+func (d *daemon) errFile(typ config.PluginType, name string) string {
+	return filepath.Join(d.runDir(typ), name+".err")
+}
+
+// writeErr writes a plugin's .err file: the UTC time, a tab, the reason
+// (on one line).
+func (d *daemon) writeErr(typ config.PluginType, name, reason string) {
+	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(strings.TrimSpace(reason))
+	line := time.Now().UTC().Format("2006-01-02T15:04:05") + "\t" + reason + "\n"
+	if err := os.WriteFile(d.errFile(typ, name), []byte(line), 0o640); err != nil {
+		d.log.Error("cannot write .err file", "err", err)
+	}
+}
+
+// removeErrFiles deletes run/<typ>/*.err, as the reference does at startup.
+func (d *daemon) removeErrFiles(typ config.PluginType) error {
+	dir := d.runDir(typ)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("runner: read %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) != ".err" || e.IsDir() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			d.log.Warn("cannot remove .err file", "err", err)
+		}
+	}
+	return nil
+}
+
+// loadCursor returns the saved cursor of the plugin configured in file. A
+// damaged cursor file is not guessed around: the plugin gets a .err and
+// does not run (ok false).
+func (d *daemon) loadCursor(typ config.PluginType, file string) (st cursor.State, ok bool) {
+	name, _ := splitExt(filepath.Base(file))
+	key := cursor.Key{Type: typ.String(), Name: name}
+	st, _, err := d.store.Load(key)
+	if err != nil {
+		d.log.Error("loading failed", "plugin", key.String(), "err", err)
+		d.writeErr(typ, name, err.Error())
+		return cursor.State{}, false
+	}
+	if st.Queues == nil {
+		st.Queues = map[string]queue.Position{}
+	}
+	return st, true
+}
+
+// oldest returns the start of the oldest segment of the queue in dir,
+// where a reader without a cursor starts.
+func oldest(dir string) (queue.Position, error) {
+	segs, err := queue.Segments(dir)
+	if err != nil || len(segs) == 0 {
+		return queue.Position{}, err
+	}
+	return queue.Position{Segment: segs[0].ID}, nil
+}

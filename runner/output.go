@@ -1,0 +1,363 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/sightline/sightline/config"
+	"github.com/sightline/sightline/cursor"
+	"github.com/sightline/sightline/queue"
+	"github.com/sightline/sightline/sandbox"
+)
+
+// outPos is the position an output hands to its sandbox with each
+// message: for each queue it reads, the position after the last record
+// delivered from it (this message included). The sandbox's checkpoint
+// state machine hands back the one that may be committed.
+type outPos struct {
+	Input, Analysis queue.Position
+}
+
+// source is one queue an output reads.
+type source struct {
+	name    string
+	dir     string
+	r       *queue.Reader
+	pending bool           // r holds a record not delivered yet
+	done    queue.Position // after the last record delivered
+}
+
+// output runs one output plugin on its own goroutine, reading the input
+// queue, the analysis queue or both. It is the plugin's sandbox.Host:
+// inject_message appends to the input queue. Everything but done is owned
+// by that goroutine.
+type output struct {
+	d      *daemon
+	p      *plugin
+	in, an *source   // nil when not read
+	srcs   []*source // the sources read, input first
+	state  cursor.State
+	pin    *pin
+
+	injPos   queue.Position // input queue position after its last injection
+	injected bool
+	dirty    bool // injected since the last flush
+	deps     [1]cursor.Dep
+
+	committed    outPos
+	hasCommitted bool
+
+	ticker time.Duration
+	next   time.Time
+	dead   bool
+
+	done chan struct{}
+}
+
+func (d *daemon) loadOutput(file string) *output {
+	st, ok := d.loadCursor(config.Output, file)
+	if !ok {
+		return nil
+	}
+	o := &output{d: d, done: make(chan struct{})}
+	if o.p = d.loadPlugin(config.Output, file, o); o.p == nil {
+		return nil
+	}
+	rq := o.p.cfg.ReadQueue
+	if rq == "input" || rq == "both" {
+		o.in = &source{name: queueInput, dir: d.inDir}
+		o.srcs = append(o.srcs, o.in)
+	}
+	if rq == "analysis" || rq == "both" {
+		o.an = &source{name: queueAnalysis, dir: d.anDir}
+		o.srcs = append(o.srcs, o.an)
+	}
+	// The cursor keeps only the queues read now.
+	o.state.Queues = map[string]queue.Position{}
+	starts := map[string]queue.Position{}
+	for _, s := range o.srcs {
+		pos, ok := st.Queues[s.name]
+		if !ok {
+			var err error
+			if pos, err = oldest(s.dir); err != nil {
+				o.p.log.Error("loading failed", "err", err)
+				d.writeErr(config.Output, o.p.cfg.Name, err.Error())
+				_ = o.p.sb.Close(false)
+				return nil
+			}
+		}
+		s.done = pos
+		starts[s.name] = pos
+		o.state.Queues[s.name] = pos
+	}
+	o.ticker = time.Duration(o.p.cfg.TickerInterval) * time.Second
+	o.pin = d.addPin(o.p.key, starts)
+	return o
+}
+
+// Inject is the plugin's inject_message: into the input queue.
+func (o *output) Inject(msg []byte, _ sandbox.Checkpoint) error {
+	pos, err := o.d.inW.Append(msg)
+	if err != nil {
+		return o.d.appendFailed(err)
+	}
+	o.injPos, o.injected, o.dirty = pos, true, true
+	o.d.inF.Kick()
+	return nil
+}
+
+// run delivers records until ctx ends, then shuts the plugin down
+// (timer_event(now, true), final cursor, Close with preserve_data).
+func (o *output) run(ctx context.Context) {
+	defer close(o.done)
+	d := o.d
+	defer func() {
+		for _, s := range o.srcs {
+			if s.r != nil {
+				s.r.Close()
+			}
+		}
+	}()
+	for _, s := range o.srcs {
+		r, err := queue.OpenReader(s.dir, s.done, queue.ReaderOptions{
+			MaxMessageSize: int(d.m.MaxMessageSize),
+			Logger:         d.log.With("reader", o.String()+"<-"+s.name),
+		})
+		if err != nil {
+			d.fail(fmt.Errorf("%s: %w", o, err))
+			o.shutdown()
+			return
+		}
+		s.r = r
+	}
+	if o.ticker > 0 {
+		o.next = time.Now().Add(stagger(o.ticker))
+	}
+	for !o.dead {
+		s := o.pick(ctx)
+		if s == nil || !o.deliver(ctx, s) || ctx.Err() != nil {
+			break
+		}
+	}
+	o.shutdown()
+}
+
+// pick returns the source whose record goes next, waiting for one; nil
+// when ctx ends, the plugin terminated or a reader failed. With two
+// pending records the older (by Timestamp) goes first, the input queue's
+// on a tie; a queue with nothing to read holds nothing back.
+func (o *output) pick(ctx context.Context) *source {
+	d := o.d
+	both := o.in != nil && o.an != nil
+	for {
+		var wIn, wAn <-chan struct{}
+		if both {
+			// Taken before looking, so a flush in between wakes us.
+			wIn, wAn = d.inF.wait(), d.anF.wait()
+		}
+		for _, s := range o.srcs {
+			if s.pending {
+				continue
+			}
+			if s.pending = s.r.TryNext(); !s.pending {
+				if err := s.r.Err(); err != nil {
+					d.fail(fmt.Errorf("%s: %w", o, err))
+					return nil
+				}
+			}
+		}
+		switch {
+		case both && o.in.pending && o.an.pending:
+			if o.an.r.Message().Timestamp() < o.in.r.Message().Timestamp() {
+				return o.an
+			}
+			return o.in
+		case o.in != nil && o.in.pending:
+			return o.in
+		case o.an != nil && o.an.pending:
+			return o.an
+		}
+
+		// Nothing to read: flush, run the timer, wait.
+		o.flush()
+		now := time.Now()
+		o.timerIfDue(now)
+		if o.dead || ctx.Err() != nil {
+			return nil
+		}
+		if !both {
+			s := o.srcs[0]
+			wctx, cancel := ctx, context.CancelFunc(func() {})
+			if o.ticker > 0 {
+				wctx, cancel = context.WithDeadline(ctx, o.next)
+			}
+			s.pending = s.r.Next(wctx)
+			cancel()
+			if s.pending {
+				return s
+			}
+			if err := s.r.Err(); err != nil {
+				d.fail(fmt.Errorf("%s: %w", o, err))
+				return nil
+			}
+			continue
+		}
+		wait := time.Second // a safety net: flushes wake us
+		if o.ticker > 0 {
+			wait = min(wait, o.next.Sub(now))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-wIn:
+		case <-wAn:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+}
+
+// deliver offers s's pending record to the plugin (or tells it the record
+// did not match), then commits. It returns false when the plugin
+// terminated or ctx ended while the record waited to be retried.
+func (o *output) deliver(ctx context.Context, s *source) bool {
+	p := o.p
+	v := s.r.Message()
+	var pos outPos
+	if o.in != nil {
+		pos.Input = o.in.done
+	}
+	if o.an != nil {
+		pos.Analysis = o.an.done
+	}
+	if s == o.in {
+		pos.Input = s.r.Position()
+	} else {
+		pos.Analysis = s.r.Position()
+	}
+	if p.matcher.Match(v) {
+		for {
+			res, err := p.sb.ProcessOutput(v, pos)
+			if err != nil {
+				o.terminate(err)
+				return false
+			}
+			if !res.Retry {
+				if res.Status == sandbox.StatusFail || res.Message != "" {
+					p.log.Warn("process_message returned", "status", res.Status, "msg", res.Message)
+				}
+				break
+			}
+			o.commit()
+			o.timerIfDue(time.Now())
+			if o.dead || !sleep(ctx, o.d.opts.RetryDelay) {
+				return false
+			}
+		}
+	} else {
+		p.sb.SkipOutput(pos)
+	}
+	s.done, s.pending = s.r.Position(), false
+	o.commit()
+	if o.ticker > 0 {
+		o.timerIfDue(time.Now())
+	}
+	return !o.dead
+}
+
+// commit puts the committable position into the store when it moved,
+// dependent on the plugin's injections.
+func (o *output) commit() {
+	cp, ok := o.p.sb.Committable()
+	if !ok {
+		return
+	}
+	pos := cp.(outPos)
+	if o.hasCommitted && pos == o.committed {
+		return
+	}
+	o.committed, o.hasCommitted = pos, true
+	if o.in != nil {
+		o.state.Queues[queueInput] = pos.Input
+	}
+	if o.an != nil {
+		o.state.Queues[queueAnalysis] = pos.Analysis
+	}
+	deps := o.deps[:0]
+	if o.injected {
+		deps = append(deps, cursor.Dep{Queue: queueInput, Pos: o.injPos})
+	}
+	if err := o.d.store.Put(o.p.key, o.state, deps...); err != nil {
+		o.p.log.Warn("cursor not updated", "err", err)
+	}
+}
+
+// timerIfDue runs timer_event if it is due.
+func (o *output) timerIfDue(now time.Time) {
+	if o.dead || o.ticker == 0 || now.Before(o.next) {
+		return
+	}
+	o.next = now.Add(o.ticker)
+	if err := o.p.sb.TimerEvent(timerNS(now), false); err != nil {
+		o.terminate(err)
+		return
+	}
+	o.commit()
+}
+
+// terminate stops a failed plugin. Its cursor stays, unless
+// remove_checkpoints_on_terminate says otherwise.
+func (o *output) terminate(err error) {
+	o.dead = true
+	p := o.p
+	if errors.Is(err, sandbox.ErrShutdown) {
+		p.log.Info("stopped while running")
+	} else {
+		o.d.terminated(p, err)
+		if p.cfg.RemoveCheckpointsOnTerminate {
+			o.pin.remove()
+			if rerr := o.d.store.Remove(p.key); rerr != nil {
+				p.log.Warn("cursor not removed", "err", rerr)
+			} else {
+				p.log.Info("cursor removed (remove_checkpoints_on_terminate)")
+			}
+		}
+	}
+	if cerr := p.sb.Close(false); cerr != nil {
+		p.log.Warn("close", "err", cerr)
+	}
+}
+
+// shutdown gives the plugin its final timer_event, commits and closes it.
+func (o *output) shutdown() {
+	if !o.dead {
+		if err := o.p.sb.TimerEvent(timerNS(time.Now()), true); err != nil {
+			o.terminate(err)
+		} else {
+			o.commit()
+			if err := o.p.sb.Close(true); err != nil {
+				o.p.log.Error("close", "err", err)
+			}
+			o.dead = true
+		}
+	}
+	o.flush()
+}
+
+// flush makes the plugin's injections visible to readers.
+func (o *output) flush() {
+	if o.dirty {
+		o.dirty = false
+		o.d.inF.Flush()
+	}
+}
+
+func (o *output) doneCh() <-chan struct{} { return o.done }
+func (o *output) abandon()                { o.p.sb.Abandon() }
+func (o *output) String() string          { return o.p.key.String() }
+
+// queueDir is the directory of a queue by name.
+func (d *daemon) queueDir(name string) string { return filepath.Join(d.m.OutputPath, name) }
