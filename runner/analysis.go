@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/sightline/sightline/config"
 	"github.com/sightline/sightline/cursor"
 	"github.com/sightline/sightline/message"
 	"github.com/sightline/sightline/queue"
@@ -16,24 +17,51 @@ import (
 )
 
 // group is one analysis thread: a goroutine with one reader of the input
-// queue whose records are offered to each of its plugins in turn.
+// queue whose records are offered to each of its plugins in turn. Every
+// thread's group runs from start to shutdown; one without a live plugin
+// closes its reader and waits for a plugin to join (catchup.go).
+//
+// A catch-up group (target set) is the own reader of one plugin that
+// joins target behind target's position: it runs that plugin alone until
+// it is level with the queue's tail, then hands it over (handover).
 type group struct {
-	d       *daemon
-	id      int
-	plugins []*analysisPlugin // fixed once started
-	start   queue.Position    // where the reader starts: the lowest cursor
-	dirty   bool              // a plugin injected since the last flush
-	done    chan struct{}
+	d     *daemon
+	id    int
+	start queue.Position // where the reader starts: the lowest cursor
+	dirty bool           // a plugin injected since the last flush
+	done  chan struct{}
+
+	// Owned by the group's goroutine (plugins: changed under mu too, so
+	// that abandon may read it).
+	plugins []*analysisPlugin
+	r       *queue.Reader  // nil while no plugin is live
+	pos     queue.Position // after the last record r delivered and the plugins handled
+
+	target *group             // catch-up groups: the group joined when level
+	cancel context.CancelFunc // catch-up groups: stops it
+
+	// Requests from other goroutines (join, remove), served between two
+	// records. mu is a leaf lock: nothing is called while it is held but
+	// wake, which only cancels a context.
+	mu     sync.Mutex
+	ops    []*groupOp
+	hasOps atomic.Bool        // len(ops) > 0, read at every record
+	wake   context.CancelFunc // ends the wait in progress, if any
+	closed bool               // the goroutine is ending: ops are refused
 }
 
 // analysisPlugin is one analysis plugin of a group; it is the plugin's
-// sandbox.Host. Everything here is owned by the group's goroutine.
+// sandbox.Host. Everything here is owned by the goroutine of the group
+// running it (g: its thread's group, or its catch-up group), but slot and
+// catchup, which belong to the daemon's registry (lifecycle.go).
 type analysisPlugin struct {
-	g     *group
-	p     *plugin
-	start queue.Position // records ending at or before it were handled in an earlier run
-	state cursor.State   // Queues["input"]: after the last record finished
-	pin   *pin
+	g       *group
+	slot    int    // the analysis thread it runs on
+	catchup *group // its catch-up group while it has one (nil at startup)
+	p       *plugin
+	start   queue.Position // records ending at or before it were handled in an earlier run
+	state   cursor.State   // Queues["input"]: after the last record finished
+	pin     *pin
 
 	injPos   queue.Position // analysis queue position after its last injection
 	injected bool
@@ -44,39 +72,33 @@ type analysisPlugin struct {
 	dead   bool      // terminated
 }
 
-func (d *daemon) loadAnalysis(file string) *analysisPlugin {
-	st, ok := d.loadCursor(config.Analysis, file)
-	if !ok {
-		return nil
+// loadAnalysis creates the analysis plugin of sp. It resumes from its
+// latest cursor, else starts at startPosition.
+func (d *daemon) loadAnalysis(sp *spec, dynamic bool) (*analysisPlugin, error) {
+	st, err := d.loadCursor(sp.key)
+	if err != nil {
+		return nil, err
 	}
 	a := &analysisPlugin{state: st}
-	if a.p = d.loadPlugin(config.Analysis, file, a); a.p == nil {
-		return nil
+	if a.p, err = d.newPlugin(sp, a); err != nil {
+		return nil, err
 	}
 	if pos, ok := st.Queues[queueInput]; ok {
 		a.start = pos
-	} else {
-		pos, err := oldest(d.inDir)
-		if err != nil {
-			d.log.Error("loading failed", "plugin", a.p.key.String(), "err", err)
-			d.writeErr(config.Analysis, a.p.cfg.Name, err.Error())
-			_ = a.p.sb.Close(false)
-			return nil
-		}
-		a.start = pos
+	} else if a.start, err = d.startPosition(queueInput, dynamic); err != nil {
+		_ = a.p.sb.Close(false)
+		return nil, err
 	}
 	a.ticker = time.Duration(a.p.cfg.TickerInterval) * time.Second
 	a.pin = d.addPin(a.p.key, map[string]queue.Position{queueInput: a.start})
-	return a
+	return a, nil
 }
 
-// makeGroups spreads the analysis plugins over analysis_threads groups:
-// thread % analysis_threads for a plugin that sets thread, else the group
-// with the fewest plugins.
+// makeGroups makes the analysis_threads groups and spreads the analysis
+// plugins over them: thread % analysis_threads for a plugin that sets
+// thread, else the thread its previous .rtc names, else the group with
+// the fewest plugins.
 func (d *daemon) makeGroups(plugins []*analysisPlugin) {
-	if len(plugins) == 0 {
-		return
-	}
 	n := d.m.AnalysisThreads
 	if n < 1 {
 		n = 1
@@ -89,6 +111,8 @@ func (d *daemon) makeGroups(plugins []*analysisPlugin) {
 	for _, a := range plugins {
 		if a.p.cfg.HasThread {
 			groups[int(a.p.cfg.Thread%int64(n))].add(a)
+		} else if t, ok := d.rtcThread(a.p.key); ok && t < n {
+			groups[t].add(a)
 		} else {
 			free = append(free, a)
 		}
@@ -99,20 +123,23 @@ func (d *daemon) makeGroups(plugins []*analysisPlugin) {
 	}
 	slices.SortFunc(groups, func(x, y *group) int { return x.id - y.id })
 	for _, g := range groups {
-		if len(g.plugins) == 0 {
-			continue
-		}
-		g.start = g.plugins[0].start
-		for _, a := range g.plugins[1:] {
+		for i, a := range g.plugins {
+			if i == 0 {
+				g.start = a.start
+			}
 			g.start = queue.Min(g.start, a.start)
 		}
-		d.groups = append(d.groups, g)
 	}
+	d.groups = groups
+	d.analysis = plugins
 }
 
 func (g *group) add(a *analysisPlugin) {
 	a.g = g
+	a.slot = g.id
+	a.p.cfg.Table.Set("thread", float64(g.id)) // read_config and the .rtc show it, as in the reference
 	g.plugins = append(g.plugins, a)
+	g.d.obs.add(a.p, g.id, a.pin.start)
 }
 
 // Inject is the plugin's inject_message: into the analysis queue.
@@ -129,32 +156,72 @@ func (a *analysisPlugin) Inject(msg []byte, _ sandbox.Checkpoint) error {
 }
 
 // run reads the input queue until ctx ends, then shuts the group's
-// plugins down (timer_event(now, true), Close with preserve_data).
+// plugins down (timer_event(now, true), Close with preserve_data). It
+// serves the requests of other goroutines between two records.
 func (g *group) run(ctx context.Context) {
 	defer close(g.done)
-	d := g.d
 	now := time.Now()
 	for _, a := range g.plugins {
-		if a.ticker > 0 {
-			a.next = now.Add(stagger(a.ticker))
+		g.arm(a, now)
+	}
+	if len(g.plugins) > 0 {
+		if err := g.openReader(g.start); err != nil {
+			g.d.fail(fmt.Errorf("%s: %w", g, err))
 		}
 	}
-	r, err := queue.OpenReader(d.inDir, g.start, queue.ReaderOptions{
-		MaxMessageSize: int(d.m.MaxMessageSize),
-		Logger:         d.log.With("reader", g.String()),
+	if ctx.Err() == nil && g.d.fatalErr() == nil {
+		g.read(ctx)
+	}
+	g.close()
+	g.shutdown()
+	g.closeReader()
+}
+
+// arm schedules a plugin's first timer_event, staggered.
+func (g *group) arm(a *analysisPlugin, now time.Time) {
+	if a.ticker > 0 && a.next.IsZero() {
+		a.next = now.Add(stagger(a.ticker))
+	}
+}
+
+// openReader opens the group's reader at pos.
+func (g *group) openReader(pos queue.Position) error {
+	r, err := queue.OpenReader(g.d.inDir, pos, queue.ReaderOptions{
+		MaxMessageSize: int(g.d.m.MaxMessageSize),
+		Logger:         g.d.log.With("reader", g.String()),
 	})
 	if err != nil {
-		d.fail(fmt.Errorf("%s: %w", g, err))
-	} else {
-		g.read(ctx, r)
-		r.Close()
+		return err
 	}
-	g.shutdown()
+	g.r, g.pos = r, pos
+	return nil
+}
+
+func (g *group) closeReader() {
+	if g.r != nil {
+		g.r.Close()
+		g.r = nil
+	}
 }
 
 // read is the group's loop: one record at a time to every plugin.
-func (g *group) read(ctx context.Context, r *queue.Reader) {
-	for g.alive() {
+func (g *group) read(ctx context.Context) {
+	for ctx.Err() == nil {
+		if g.hasOps.Load() {
+			g.serve(ctx)
+		}
+		if g.r != nil && !g.alive() {
+			g.flush()
+			g.closeReader()
+		}
+		if g.r == nil {
+			if g.target != nil {
+				return // a catch-up whose plugin terminated
+			}
+			g.idle(ctx)
+			continue
+		}
+		r := g.r
 		if !r.TryNext() {
 			if err := r.Err(); err != nil {
 				g.d.fail(fmt.Errorf("%s: %w", g, err))
@@ -163,6 +230,10 @@ func (g *group) read(ctx context.Context, r *queue.Reader) {
 			g.flush()
 			next, timed := g.timers(time.Now())
 			if ctx.Err() != nil || !g.alive() {
+				continue
+			}
+			if g.target != nil {
+				g.handover()
 				return
 			}
 			if !g.wait(ctx, r, next, timed) {
@@ -174,20 +245,22 @@ func (g *group) read(ctx context.Context, r *queue.Reader) {
 			}
 		}
 		g.process(r.Message(), r.Position())
-		if ctx.Err() != nil {
-			return
-		}
+		g.pos = r.Position()
 	}
 }
 
 // wait blocks until the reader has a record (true), the next timer is
-// due or ctx ends (false).
+// due, a request comes or ctx ends (false).
 func (g *group) wait(ctx context.Context, r *queue.Reader, next time.Time, timed bool) bool {
-	if !timed {
-		return r.Next(ctx)
+	wctx, cancel := context.WithCancel(ctx)
+	if timed {
+		wctx, cancel = context.WithDeadline(ctx, next)
 	}
-	wctx, cancel := context.WithDeadline(ctx, next)
 	defer cancel()
+	if !g.setWake(cancel) {
+		return false
+	}
+	defer g.setWake(nil)
 	return r.Next(wctx)
 }
 
@@ -195,35 +268,43 @@ func (g *group) wait(ctx context.Context, r *queue.Reader, next time.Time, timed
 func (g *group) process(v *message.View, pos queue.Position) {
 	var now time.Time
 	for _, a := range g.plugins {
-		if a.dead || !a.start.Less(pos) {
-			continue
+		g.offer(a, v, pos, &now)
+	}
+}
+
+// offer hands one record to one plugin, unless it terminated or handled
+// the record in an earlier run (at or before its start), then saves its
+// cursor and runs its timer_event if due. now is the time of the timer
+// check, taken once per record.
+func (g *group) offer(a *analysisPlugin, v *message.View, pos queue.Position, now *time.Time) {
+	if a.dead || !a.start.Less(pos) {
+		return
+	}
+	p := a.p
+	if p.match(v) {
+		status, msg, err := p.processMessage(v)
+		if err != nil {
+			g.terminate(a, err)
+			return
 		}
-		p := a.p
-		if p.matcher.Match(v) {
-			status, msg, err := p.sb.ProcessMessage(v)
-			if err != nil {
-				g.terminate(a, err)
-				continue
-			}
-			if status < 0 && msg != "" {
-				p.log.Warn("process_message returned", "status", status, "msg", msg)
-			}
+		if status < 0 && msg != "" {
+			p.log.Warn("process_message returned", "status", status, "msg", msg)
 		}
-		a.state.Queues[queueInput] = pos
-		deps := a.deps[:0]
-		if a.injected {
-			deps = append(deps, cursor.Dep{Queue: queueAnalysis, Pos: a.injPos})
+	}
+	a.state.Queues[queueInput] = pos
+	deps := a.deps[:0]
+	if a.injected {
+		deps = append(deps, cursor.Dep{Queue: queueAnalysis, Pos: a.injPos})
+	}
+	if err := g.d.store.Put(p.key, a.state, deps...); err != nil {
+		p.log.Warn("cursor not updated", "err", err)
+	}
+	if a.ticker > 0 {
+		if now.IsZero() {
+			*now = time.Now()
 		}
-		if err := g.d.store.Put(p.key, a.state, deps...); err != nil {
-			p.log.Warn("cursor not updated", "err", err)
-		}
-		if a.ticker > 0 {
-			if now.IsZero() {
-				now = time.Now()
-			}
-			if !now.Before(a.next) {
-				g.timer(a, now)
-			}
+		if !now.Before(a.next) {
+			g.timer(a, *now)
 		}
 	}
 }
@@ -250,7 +331,7 @@ func (g *group) timers(now time.Time) (next time.Time, ok bool) {
 // timer runs one plugin's timer_event and schedules the next.
 func (g *group) timer(a *analysisPlugin, now time.Time) {
 	a.next = now.Add(a.ticker)
-	if err := a.p.sb.TimerEvent(timerNS(now), false); err != nil {
+	if err := a.p.timerEvent(timerNS(now), false); err != nil {
 		g.terminate(a, err)
 	}
 }
@@ -290,18 +371,25 @@ func (g *group) flush() {
 func (g *group) shutdown() {
 	now := time.Now()
 	for _, a := range g.plugins {
-		if a.dead {
-			continue
-		}
-		if err := a.p.sb.TimerEvent(timerNS(now), true); err != nil {
-			g.terminate(a, err)
-			continue
-		}
-		if err := a.p.sb.Close(true); err != nil {
-			a.p.log.Error("close", "err", err)
-		}
+		g.stopPlugin(a, now)
 	}
 	g.flush()
+}
+
+// stopPlugin gives a live plugin its final timer_event and closes it,
+// saving preserve_data; it reports whether the plugin was live.
+func (g *group) stopPlugin(a *analysisPlugin, now time.Time) bool {
+	if a.dead {
+		return false
+	}
+	if err := a.p.timerEvent(timerNS(now), true); err != nil {
+		g.terminate(a, err)
+		return true
+	}
+	if err := a.p.sb.Close(true); err != nil {
+		a.p.log.Error("close", "err", err)
+	}
+	return true
 }
 
 // stagger returns the delay of a plugin's first timer_event: a random
@@ -315,11 +403,19 @@ func stagger(ticker time.Duration) time.Duration {
 }
 
 func (g *group) doneCh() <-chan struct{} { return g.done }
-func (g *group) String() string          { return fmt.Sprintf("analysis%d", g.id) }
+
+func (g *group) String() string {
+	if g.target != nil {
+		return fmt.Sprintf("analysis%d (catching up)", g.id)
+	}
+	return fmt.Sprintf("analysis%d", g.id)
+}
 
 // abandon gives up on every plugin of the group; the one running stops at
 // its next instruction, the others' calls fail at once.
 func (g *group) abandon() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for _, a := range g.plugins {
 		a.p.sb.Abandon()
 	}

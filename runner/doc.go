@@ -7,7 +7,10 @@
 // # Startup
 //
 // Run resolves the main config's paths (config.Main.Resolved), checks the
-// run directories, creates <output_path>/{input,analysis,cursors} (0750),
+// run and load directories (they must exist; neither they, their input,
+// analysis and output directories nor a *.cfg, *.toml or *.lua file in
+// those may be writable by group or others: ErrWritable, since input and
+// output plugins can run commands), creates <output_path>/{input,analysis,cursors} (0750),
 // opens one queue.Writer per queue with the config's sync policy (each
 // starts a new segment), and opens a cursor.Store over both writers that
 // saves every checkpoint_interval. It deletes every run/<type>/*.err, then
@@ -20,6 +23,10 @@
 // sandbox_install_path) and creates the sandbox. A plugin that fails at
 // any of these steps gets run/<type>/<name>.err ("YYYY-MM-DDTHH:MM:SS",
 // a tab, the error, a newline; UTC) and does not run; the others do.
+// Each plugin that starts gets <output_path>/<type>.<name>.rtc (§2.8):
+// its config as written (a TOML config rendered in Lua syntax), then the
+// host's values and the defaults applied, in Lua syntax, with an analysis
+// plugin's thread.
 //
 // # Plugins
 //
@@ -33,9 +40,10 @@
 // saved checkpoint is handed to process_message after a restart.
 //
 // Analysis: analysis_threads groups (thread % analysis_threads when a
-// plugin sets thread, else the group with the fewest plugins); each group
-// is one goroutine with one reader of the input queue and one decoded View
-// per record, offered to every plugin of the group whose matcher matches.
+// plugin sets thread, else the thread of its previous .rtc, else the
+// group with the fewest plugins); each group is one goroutine with one
+// reader of the input queue and one decoded View per record, offered to
+// every plugin of the group whose matcher matches.
 // Each plugin keeps its own cursor (the input queue position after the
 // last record it finished, dependent on its injections into the analysis
 // queue), so the group's reader starts at the lowest of its plugins'
@@ -49,7 +57,18 @@
 // An output's inject_message appends to the input queue.
 //
 // A plugin without a saved cursor starts at the oldest segment of its
-// queue, as the reference does at startup.
+// queue, as the reference does at startup; one loaded while the daemon
+// runs starts at the writer's position.
+//
+// # Live loading
+//
+// With sandbox_load_path set, files dropped into load/<type>/ start,
+// restart and stop plugins without a restart of the daemon (§3.3):
+// N.cfg or N.toml (re)starts plugin N, X.lua replaces run/<type>/X.lua
+// and restarts the plugins loaded from it, N.off stops N. watch.go says
+// when a file is taken, reload.go what is done with it, catchup.go how a
+// reloaded analysis plugin rejoins its thread without missing a message.
+// A file that fails its checks leaves the running version running.
 //
 // timer_event runs every ticker_interval seconds for analysis and output
 // plugins, checked after each record and when idle. The first tick is
@@ -103,7 +122,51 @@
 // KillTimeout is left behind and reported; nothing it does later reaches
 // the queues or the cursors, which are closed.
 //
-// Not yet here (later steps): dynamic loading from sandbox_load_path,
-// backpressure, max_queue_size, plugins.tsv and utilization.tsv, metrics,
-// .rtc files.
+// # Metrics, health and plugin statistics
+//
+// With metrics_listen set (e.g. "127.0.0.1:9469") the daemon serves, from
+// a Prometheus registry of its own (with Go's and the process's
+// collectors), two endpoints:
+//
+//   - /metrics (metrics.go lists each metric): per plugin, labelled
+//     plugin="<type>.<name>", whether it is up, messages processed,
+//     failed, injected (and bytes), matched and not matched by its
+//     matcher, summaries of matcher, process_message and timer_event time,
+//     memory and the other maxima of plugins.tsv, the cursor lag in bytes
+//     of each queue it reads (from its committed cursor to the end of the
+//     queue files) and, for an output, the age of the oldest message it
+//     read and did not commit; per queue, labelled queue, its size,
+//     segments, disk free, whether its writer is healthy, bytes and
+//     segments pruned, and backpressure and dropped bytes, which stay 0
+//     until backpressure and max_queue_size exist.
+//   - /healthz: 200 and "ok", or 503 and one reason a line: a loaded
+//     plugin that terminated (name and error), a plugin that failed to
+//     load and runs in no version, a queue writer that failed
+//     (queue.Writer.Healthy), "shutting down".
+//
+// The address is bound before any plugin starts (a port in use fails
+// Run) and logged ("metrics listening"); the server stops after the
+// plugins, at the end of shutdown.
+//
+// Counts are exact; times are sampled: the first of every 16 matcher
+// evaluations and process_message calls of a plugin is timed (every call
+// of an input's process_message and of timer_event), as reading the
+// clock twice costs more than many matchers (stats.go, BenchmarkHooks).
+// The oldest uncommitted age is now minus the Timestamp of the record at
+// the output's committed position, in each queue where it read past that
+// position: the message's own time, so a plugin that sets Timestamp from
+// its data gives the data's age. An output publishes that position only
+// when it changes while records are pending, so one that commits every
+// record pays nothing for it.
+//
+// Every 6 s, and once more at shutdown after the plugins stopped,
+// <output_path>/plugins.tsv and utilization.tsv are replaced through
+// internal/atomicfile, with the reference's columns (§2.7; tsv.go says how
+// utilisation is estimated). They list the loaded plugins, terminated
+// ones included: inputs, analysis plugins by thread, outputs.
+//
+// Not yet here (later steps): backpressure, max_queue_size; placement of
+// analysis plugins by measured utilisation (analysis_utilization_limit is
+// read, but with no measurement wired a plugin goes to the thread with the
+// fewest plugins).
 package runner

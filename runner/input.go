@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/sightline/sightline/config"
 	"github.com/sightline/sightline/cursor"
 	"github.com/sightline/sightline/queue"
 	"github.com/sightline/sightline/sandbox"
@@ -28,16 +27,19 @@ type input struct {
 	done   chan struct{} // closed when run returns
 }
 
-func (d *daemon) loadInput(file string) *input {
-	st, ok := d.loadCursor(config.Input, file)
-	if !ok {
-		return nil
+// loadInput creates the input plugin of sp, which resumes from its latest
+// checkpoint.
+func (d *daemon) loadInput(sp *spec) (*input, error) {
+	st, err := d.loadCursor(sp.key)
+	if err != nil {
+		return nil, err
 	}
 	in := &input{d: d, state: st, stopCh: make(chan struct{}), done: make(chan struct{})}
-	if in.p = d.loadPlugin(config.Input, file, in); in.p == nil {
-		return nil
+	if in.p, err = d.newPlugin(sp, in); err != nil {
+		return nil, err
 	}
-	return in
+	d.obs.add(in.p, -1, nil)
+	return in, nil
 }
 
 // Inject is the plugin's inject_message(msg, checkpoint).
@@ -78,7 +80,7 @@ func (in *input) run() {
 	var timer *time.Timer
 	preserveData := true
 	for {
-		status, msg, err := p.sb.ProcessInput(in.checkpoint())
+		status, msg, err := p.processInput(in.checkpoint())
 		in.flush()
 		if err != nil {
 			if errors.Is(err, sandbox.ErrShutdown) && p.sb.Stopping() {

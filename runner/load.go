@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -28,6 +29,22 @@ type plugin struct {
 	log     *slog.Logger
 	sb      *sandbox.Sandbox
 	matcher *matcher.Matcher // analysis and output
+	st      pluginStats      // runner-side counts and timings (stats.go)
+	spec    *spec            // what it was created from, to create it again
+}
+
+// spec is a plugin ready to be created: its config read and checked, the
+// host's keys added, its matcher compiled and its Lua source read. A
+// running plugin keeps its spec, so that a live reload whose new version
+// fails to start can bring the version that ran back.
+type spec struct {
+	key     cursor.Key
+	cfg     *config.Plugin
+	matcher *matcher.Matcher // analysis and output
+	lua     string           // the Lua file, as messages name it
+	luaAbs  string           // the Lua file, absolute: a replaced file restarts its users
+	src     []byte           // the Lua source the plugin is created from
+	orig    []byte           // the config as the .rtc's "original configuration"
 }
 
 var pluginTypes = []config.PluginType{config.Input, config.Analysis, config.Output}
@@ -49,23 +66,37 @@ func (d *daemon) loadAll() error {
 	var analysis []*analysisPlugin
 	for _, typ := range pluginTypes {
 		for _, file := range files[typ] {
+			sp, err := d.prepare(typ, file)
+			if err != nil {
+				d.loadFailed(typ, file, err)
+				continue
+			}
 			switch typ {
 			case config.Input:
-				if in := d.loadInput(file); in != nil {
+				var in *input
+				if in, err = d.loadInput(sp); err == nil {
 					d.inputs = append(d.inputs, in)
 				}
 			case config.Analysis:
-				if a := d.loadAnalysis(file); a != nil {
+				var a *analysisPlugin
+				if a, err = d.loadAnalysis(sp, false); err == nil {
 					analysis = append(analysis, a)
 				}
 			case config.Output:
-				if o := d.loadOutput(file); o != nil {
+				var o *output
+				if o, err = d.loadOutput(sp, false); err == nil {
 					d.outputs = append(d.outputs, o)
 				}
+			}
+			if err != nil {
+				d.loadFailed(typ, file, err)
 			}
 		}
 	}
 	d.makeGroups(analysis)
+	for _, p := range d.allPlugins() {
+		d.writeRTC(p)
+	}
 	return nil
 }
 
@@ -129,47 +160,78 @@ func splitExt(file string) (name, ext string) {
 	return strings.TrimSuffix(file, ext), ext
 }
 
-// loadPlugin reads a plugin config and creates its sandbox with host. It
-// returns nil after writing the plugin's .err when anything fails.
-func (d *daemon) loadPlugin(typ config.PluginType, file string, host sandbox.Host) *plugin {
+// loadFailed logs why the plugin configured in file could not be loaded
+// and writes its .err.
+func (d *daemon) loadFailed(typ config.PluginType, file string, err error) {
 	name, _ := splitExt(filepath.Base(file))
 	log := d.log.With("plugin", typ.String()+"."+name)
-	p, err := d.newPlugin(typ, file, log, host)
-	if err != nil {
-		reason, detail := errString(err)
-		if detail != "" {
-			log.Error("loading failed", "file", file, "err", reason, "detail", detail)
-		} else {
-			log.Error("loading failed", "file", file, "err", reason)
-		}
-		d.writeErr(typ, name, reason)
-		return nil
+	reason, detail := errString(err)
+	if detail != "" {
+		log.Error("loading failed", "file", file, "err", reason, "detail", detail)
+	} else {
+		log.Error("loading failed", "file", file, "err", reason)
 	}
-	return p
+	d.writeErr(typ, name, reason)
 }
 
-func (d *daemon) newPlugin(typ config.PluginType, file string, log *slog.Logger, host sandbox.Host) (*plugin, error) {
+// maxLuaSource is the largest plugin source read (the sandbox's limit).
+const maxLuaSource = 16 << 20
+
+// prepare reads and checks the plugin config in file (config.LoadPlugin
+// with the [<typ>_defaults] table), compiles its matcher, finds and reads
+// its Lua file and adds the host's keys (reserve). Nothing runs yet.
+func (d *daemon) prepare(typ config.PluginType, file string) (*spec, error) {
 	cfg, err := config.LoadPlugin(file, typ, d.m.DefaultsFor(typ))
 	if err != nil {
 		return nil, err
 	}
-	p := &plugin{cfg: cfg, key: cursor.Key{Type: typ.String(), Name: cfg.Name}, log: log}
+	sp := &spec{key: cursor.Key{Type: typ.String(), Name: cfg.Name}, cfg: cfg}
 	if typ != config.Input {
-		if p.matcher, err = matcher.Compile(cfg.MessageMatcher); err != nil {
+		if sp.matcher, err = matcher.Compile(cfg.MessageMatcher); err != nil {
 			return nil, &config.Error{File: file, Line: cfg.Table.Line("message_matcher"), Key: "message_matcher", Err: err}
 		}
 	}
-	lua, err := d.luaFile(typ, cfg.Filename)
+	if sp.lua, err = d.luaFile(typ, cfg.Filename); err == nil {
+		if sp.luaAbs, err = filepath.Abs(sp.lua); err == nil {
+			sp.src, err = readLimited(sp.lua, maxLuaSource)
+		}
+	}
 	if err != nil {
 		return nil, &config.Error{File: file, Line: cfg.Table.Line("filename"), Key: "filename", Err: err}
 	}
+	if sp.orig, err = rtcOriginal(file); err != nil {
+		return nil, &config.Error{File: file, Err: err}
+	}
 	d.reserve(cfg)
+	return sp, nil
+}
+
+// readLimited reads a file of at most limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%s: file too large (over %d bytes)", path, limit)
+	}
+	return data, err
+}
+
+// newPlugin creates the sandbox of sp with host.
+func (d *daemon) newPlugin(sp *spec, host sandbox.Host) (*plugin, error) {
+	cfg := sp.cfg
+	p := &plugin{cfg: cfg, key: sp.key, log: d.log.With("plugin", sp.key.String()), matcher: sp.matcher, spec: sp}
+	var err error
 	p.sb, err = sandbox.New(sandbox.Options{
 		Plugin:    cfg,
-		LuaFile:   lua,
+		LuaFile:   sp.lua,
+		Source:    sp.src,
 		Host:      host,
-		Logger:    log,
-		StateFile: preserve.Path(d.m.OutputPath, typ.String(), cfg.Name),
+		Logger:    p.log,
+		StateFile: preserve.Path(d.m.OutputPath, sp.key.Type, cfg.Name),
 	})
 	if err != nil {
 		return nil, err
@@ -245,6 +307,7 @@ func (d *daemon) errFile(typ config.PluginType, name string) string {
 // (on one line).
 func (d *daemon) writeErr(typ config.PluginType, name, reason string) {
 	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(strings.TrimSpace(reason))
+	d.obs.fail(typ.String()+"."+name, reason)
 	line := time.Now().UTC().Format("2006-01-02T15:04:05") + "\t" + reason + "\n"
 	if err := os.WriteFile(d.errFile(typ, name), []byte(line), 0o640); err != nil {
 		d.log.Error("cannot write .err file", "err", err)
@@ -269,22 +332,18 @@ func (d *daemon) removeErrFiles(typ config.PluginType) error {
 	return nil
 }
 
-// loadCursor returns the saved cursor of the plugin configured in file. A
-// damaged cursor file is not guessed around: the plugin gets a .err and
-// does not run (ok false).
-func (d *daemon) loadCursor(typ config.PluginType, file string) (st cursor.State, ok bool) {
-	name, _ := splitExt(filepath.Base(file))
-	key := cursor.Key{Type: typ.String(), Name: name}
+// loadCursor returns the latest cursor of plugin key (the one last put
+// in this run, else the saved one). A damaged cursor file is not guessed
+// around: it is an error, and the plugin does not run.
+func (d *daemon) loadCursor(key cursor.Key) (cursor.State, error) {
 	st, _, err := d.store.Load(key)
 	if err != nil {
-		d.log.Error("loading failed", "plugin", key.String(), "err", err)
-		d.writeErr(typ, name, err.Error())
-		return cursor.State{}, false
+		return cursor.State{}, err
 	}
 	if st.Queues == nil {
 		st.Queues = map[string]queue.Position{}
 	}
-	return st, true
+	return st, nil
 }
 
 // oldest returns the start of the oldest segment of the queue in dir,

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sightline/sightline/config"
 	"github.com/sightline/sightline/cursor"
 	"github.com/sightline/sightline/queue"
 	"github.com/sightline/sightline/sandbox"
@@ -54,17 +53,20 @@ type output struct {
 	next   time.Time
 	dead   bool
 
-	done chan struct{}
+	cancel context.CancelFunc // stops this output alone (set by start)
+	done   chan struct{}
 }
 
-func (d *daemon) loadOutput(file string) *output {
-	st, ok := d.loadCursor(config.Output, file)
-	if !ok {
-		return nil
+// loadOutput creates the output plugin of sp. It resumes from its latest
+// cursor; a queue it has no cursor for is read from startPosition.
+func (d *daemon) loadOutput(sp *spec, dynamic bool) (*output, error) {
+	st, err := d.loadCursor(sp.key)
+	if err != nil {
+		return nil, err
 	}
 	o := &output{d: d, done: make(chan struct{})}
-	if o.p = d.loadPlugin(config.Output, file, o); o.p == nil {
-		return nil
+	if o.p, err = d.newPlugin(sp, o); err != nil {
+		return nil, err
 	}
 	rq := o.p.cfg.ReadQueue
 	if rq == "input" || rq == "both" {
@@ -81,12 +83,9 @@ func (d *daemon) loadOutput(file string) *output {
 	for _, s := range o.srcs {
 		pos, ok := st.Queues[s.name]
 		if !ok {
-			var err error
-			if pos, err = oldest(s.dir); err != nil {
-				o.p.log.Error("loading failed", "err", err)
-				d.writeErr(config.Output, o.p.cfg.Name, err.Error())
+			if pos, err = d.startPosition(s.name, dynamic); err != nil {
 				_ = o.p.sb.Close(false)
-				return nil
+				return nil, err
 			}
 		}
 		s.done = pos
@@ -95,8 +94,19 @@ func (d *daemon) loadOutput(file string) *output {
 	}
 	o.ticker = time.Duration(o.p.cfg.TickerInterval) * time.Second
 	o.pin = d.addPin(o.p.key, starts)
-	return o
+	d.obs.add(o.p, -1, starts)
+	return o, nil
 }
+
+// start runs the output on its own goroutine until parent ends or stop.
+func (o *output) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	o.cancel = cancel
+	go o.run(ctx)
+}
+
+// stop asks the output to finish the record in hand and shut down.
+func (o *output) stop() { o.cancel() }
 
 // Inject is the plugin's inject_message: into the input queue.
 func (o *output) Inject(msg []byte, _ sandbox.Checkpoint) error {
@@ -238,9 +248,9 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 	} else {
 		pos.Analysis = s.r.Position()
 	}
-	if p.matcher.Match(v) {
+	if p.match(v) {
 		for {
-			res, err := p.sb.ProcessOutput(v, pos)
+			res, err := p.processOutput(v, pos)
 			if err != nil {
 				o.terminate(err)
 				return false
@@ -271,6 +281,7 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 // commit puts the committable position into the store when it moved,
 // dependent on the plugin's injections.
 func (o *output) commit() {
+	defer o.notePending()
 	cp, ok := o.p.sb.Committable()
 	if !ok {
 		return
@@ -301,7 +312,7 @@ func (o *output) timerIfDue(now time.Time) {
 		return
 	}
 	o.next = now.Add(o.ticker)
-	if err := o.p.sb.TimerEvent(timerNS(now), false); err != nil {
+	if err := o.p.timerEvent(timerNS(now), false); err != nil {
 		o.terminate(err)
 		return
 	}
@@ -334,7 +345,7 @@ func (o *output) terminate(err error) {
 // shutdown gives the plugin its final timer_event, commits and closes it.
 func (o *output) shutdown() {
 	if !o.dead {
-		if err := o.p.sb.TimerEvent(timerNS(time.Now()), true); err != nil {
+		if err := o.p.timerEvent(timerNS(time.Now()), true); err != nil {
 			o.terminate(err)
 		} else {
 			o.commit()

@@ -20,13 +20,6 @@ type pin struct {
 	removed atomic.Bool               // its cursor was deleted: it pins nothing
 }
 
-// addPin registers a reader; pins are fixed before the daemon starts.
-func (d *daemon) addPin(key cursor.Key, start map[string]queue.Position) *pin {
-	p := &pin{key: key, start: start}
-	d.pins = append(d.pins, p)
-	return p
-}
-
 func (p *pin) remove() { p.removed.Store(true) }
 
 // prune deletes, in each queue, the segments below every reader's
@@ -44,6 +37,7 @@ func (d *daemon) prune() {
 		dir := d.queueDir(q.name)
 		target = pastFinished(dir, target)
 		n, bytes, err := queue.Prune(dir, target)
+		d.obs.prunedSegments(q.name, n, bytes)
 		if err != nil {
 			d.log.Warn("prune failed", "queue", q.name, "err", err)
 			continue
@@ -88,7 +82,7 @@ func (d *daemon) pruneTarget(name string, w *queue.Writer) (queue.Position, erro
 			target = queue.Min(target, p)
 		}
 	}
-	for _, p := range d.pins {
+	for _, p := range d.pinList() {
 		start, reads := p.start[name]
 		if reads && !p.removed.Load() && !saved[p.key.String()] {
 			target = queue.Min(target, start)

@@ -3,9 +3,11 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +29,8 @@ const (
 	DefaultKillTimeout   = 2 * time.Second
 	DefaultPruneInterval = 5 * time.Second
 	DefaultRetryDelay    = time.Second
+	DefaultLoadSettle    = time.Second
+	DefaultLoadRescan    = 3 * time.Second
 )
 
 // processBaseMemory is what the daemon itself is allowed on top of its
@@ -51,6 +55,13 @@ type Options struct {
 	// RetryDelay is how long an output waits before offering again a
 	// message it answered with -3. Default 1 s, the reference's.
 	RetryDelay time.Duration
+	// LoadSettle is how long a file dropped into a load directory must
+	// stay unchanged (size and modification time) before it is taken.
+	// Default 1 s.
+	LoadSettle time.Duration
+	// LoadRescan is the time between two listings of the load
+	// directories, which find what file events missed. Default 3 s.
+	LoadRescan time.Duration
 
 	// Ready, if set, is called once every plugin has started (the
 	// command tells systemd READY=1).
@@ -79,6 +90,12 @@ func (o *Options) setDefaults() {
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = DefaultRetryDelay
 	}
+	if o.LoadSettle <= 0 {
+		o.LoadSettle = DefaultLoadSettle
+	}
+	if o.LoadRescan <= 0 {
+		o.LoadRescan = DefaultLoadRescan
+	}
 }
 
 // daemon is one Run: the queues, the store and the plugins.
@@ -92,10 +109,18 @@ type daemon struct {
 	inF, anF     *flusher
 	store        *cursor.Store
 
-	inputs  []*input
-	groups  []*group
-	outputs []*output
-	pins    []*pin // readers, for pruning
+	groups []*group // one per analysis thread, fixed
+
+	// The registry of running plugins (lifecycle.go).
+	plugMu   sync.Mutex
+	inputs   []*input
+	analysis []*analysisPlugin
+	outputs  []*output
+	pins     []*pin // readers, for pruning
+
+	proc context.Context // analysis and outputs run until it ends
+
+	obs observer // metrics, /healthz, plugins.tsv (metrics.go)
 
 	cancel context.CancelFunc // ends the daemon's context
 
@@ -122,6 +147,12 @@ func Run(ctx context.Context, m *config.Main, opts Options) error {
 func open(m *config.Main, opts Options) (_ *daemon, err error) {
 	m = m.Resolved()
 	if err := m.CheckDirs(); err != nil {
+		return nil, err
+	}
+	if m.SandboxLoadPath != "" && filepath.Clean(m.SandboxLoadPath) == filepath.Clean(m.SandboxRunPath) {
+		return nil, m.ErrorAt("sandbox_load_path", fmt.Errorf("%w: it is sandbox_run_path; files are dropped in one and moved to the other", config.ErrInvalid))
+	}
+	if err := checkPermissions(m); err != nil {
 		return nil, err
 	}
 	policy, err := queue.ParseSyncPolicy(m.Sync)
@@ -177,6 +208,9 @@ func open(m *config.Main, opts Options) (_ *daemon, err error) {
 	if err = d.loadAll(); err != nil {
 		return nil, err
 	}
+	if err = d.listenMetrics(); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -190,10 +224,8 @@ func (d *daemon) warnUnimplemented() {
 		key string
 		set bool
 	}{
-		{"sandbox_load_path", m.SandboxLoadPath != ""},
 		{"backpressure", m.Backpressure != 0},
 		{"max_queue_size", m.MaxQueueSize != 0},
-		{"metrics_listen", m.MetricsListen != ""},
 	} {
 		if s.set {
 			d.log.Warn("config key not implemented yet, ignored", "key", s.key)
@@ -257,11 +289,7 @@ func (d *daemon) run(parent context.Context) error {
 	defer cancel()
 	d.cancel = cancel
 
-	var sum int64
-	for _, p := range d.allPlugins() {
-		sum += p.cfg.MemoryLimit
-	}
-	sandbox.SetProcessMemoryLimit(processBaseMemory, sum)
+	d.setMemoryLimit()
 
 	// What earlier runs left consumed goes first: a daemon that never
 	// lives a whole PruneInterval (a crash loop) still prunes.
@@ -276,11 +304,13 @@ func (d *daemon) run(parent context.Context) error {
 		bgWG.Go(func() { f.run(bg) })
 	}
 	bgWG.Go(func() { d.maintain(bg) })
+	d.observe(bg, ctx, &bgWG)
 
 	// Analysis groups and outputs run until procCancel, after the inputs
 	// have stopped.
 	proc, procCancel := context.WithCancel(context.Background())
 	defer procCancel()
+	d.proc = proc
 	for _, in := range d.inputs {
 		go in.run()
 	}
@@ -288,10 +318,22 @@ func (d *daemon) run(parent context.Context) error {
 		go g.run(proc)
 	}
 	for _, o := range d.outputs {
-		go o.run(proc)
+		o.start(proc)
 	}
 	d.log.Info("sightline running", "output_path", d.m.OutputPath,
-		"inputs", len(d.inputs), "analysis_groups", len(d.groups), "outputs", len(d.outputs))
+		"inputs", len(d.inputs), "analysis_plugins", len(d.analysis), "analysis_threads", len(d.groups), "outputs", len(d.outputs))
+
+	// Live loading: the watcher is the only goroutine that starts and
+	// stops plugins from now on.
+	var watchDone chan struct{}
+	if d.m.SandboxLoadPath != "" {
+		w := d.newWatcher()
+		watchDone = make(chan struct{})
+		go func() {
+			defer close(watchDone)
+			w.run(ctx)
+		}()
+	}
 	if d.opts.Ready != nil {
 		d.opts.Ready()
 	}
@@ -301,24 +343,35 @@ func (d *daemon) run(parent context.Context) error {
 	if d.opts.Stopping != nil {
 		d.opts.Stopping()
 	}
-
-	// 1. Inputs.
-	stoppers := make([]stopper, 0, len(d.inputs))
-	for _, in := range d.inputs {
-		in.stop()
-		stoppers = append(stoppers, in)
+	if watchDone != nil {
+		<-watchDone // it finishes the plugin it is restarting
 	}
-	d.await("input", stoppers)
-
-	// 2. Analysis and outputs finish the record in hand.
-	procCancel()
-	stoppers = stoppers[:0]
+	d.plugMu.Lock()
+	inputs := slices.Clone(d.inputs)
+	stoppers := make([]stopper, 0, len(d.groups)+len(d.analysis)+len(d.outputs))
 	for _, g := range d.groups {
 		stoppers = append(stoppers, g)
+	}
+	for _, a := range d.analysis {
+		if a.catchup != nil {
+			stoppers = append(stoppers, a.catchup)
+		}
 	}
 	for _, o := range d.outputs {
 		stoppers = append(stoppers, o)
 	}
+	d.plugMu.Unlock()
+
+	// 1. Inputs.
+	inStoppers := make([]stopper, 0, len(inputs))
+	for _, in := range inputs {
+		in.stop()
+		inStoppers = append(inStoppers, in)
+	}
+	d.await("input", inStoppers)
+
+	// 2. Analysis and outputs finish the record in hand.
+	procCancel()
 	d.await("analysis and output", stoppers)
 
 	// 3. Background work, a last flush, the final checkpoint, the writers.
@@ -424,16 +477,16 @@ func (d *daemon) maintain(ctx context.Context) {
 	}
 }
 
-// allPlugins returns every loaded plugin.
+// allPlugins returns every registered plugin.
 func (d *daemon) allPlugins() []*plugin {
+	d.plugMu.Lock()
+	defer d.plugMu.Unlock()
 	var ps []*plugin
 	for _, in := range d.inputs {
 		ps = append(ps, in.p)
 	}
-	for _, g := range d.groups {
-		for _, a := range g.plugins {
-			ps = append(ps, a.p)
-		}
+	for _, a := range d.analysis {
+		ps = append(ps, a.p)
 	}
 	for _, o := range d.outputs {
 		ps = append(ps, o.p)

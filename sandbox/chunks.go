@@ -70,6 +70,15 @@ func compileFile(path string) (*lua.FunctionProto, error) {
 	return proto, nil
 }
 
+// compileSource compiles src, the source of the file named name, with
+// the size limit of compileFile; it is not cached.
+func compileSource(src []byte, name string) (*lua.FunctionProto, error) {
+	if len(src) > maxSourceSize {
+		return nil, fmt.Errorf("%s: file too large (%d bytes)", name, len(src))
+	}
+	return compileChunk(src, name)
+}
+
 // cachedFile returns the compilation of path if the file has not changed.
 func cachedFile(path string, fi os.FileInfo) *lua.FunctionProto {
 	chunkCache.Lock()

@@ -286,3 +286,22 @@ func TestStopAndIsRunning(t *testing.T) {
 		t.Fatal("no checkpoint updates")
 	}
 }
+
+// TestSource: with Options.Source the sandbox runs that source, not the
+// file (which only names it in messages), and errors name the file.
+func TestSource(t *testing.T) {
+	p := input(`function process_message() inject_message({Type = "file"}) return 0 end`)
+	p.opts = func(o *Options) {
+		o.Source = []byte(`function process_message() inject_message({Type = "source"}) return 0 end`)
+	}
+	s, h := p.mustLoad(t)
+	if _, _, err := s.ProcessInput(Checkpoint{}); err != nil {
+		t.Fatal(err)
+	}
+	if h.count() != 1 || h.msgs[0].Type != "source" {
+		t.Fatalf("injected %d messages; want one of Type \"source\"", h.count())
+	}
+	p.opts = func(o *Options) { o.Source = []byte("function process_message( return 0 end") }
+	_, _, err := p.load(t)
+	wantTerminated(t, err, ErrSyntax, "test.lua")
+}

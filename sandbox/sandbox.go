@@ -86,6 +86,13 @@ type Options struct {
 	// in error messages (e.g. "run/analysis/counter.lua").
 	LuaFile string
 
+	// Source, when not nil, is the plugin's Lua source, compiled instead
+	// of reading LuaFile (which then only names it). A host that may have
+	// to create the plugin again after its file was replaced (a live
+	// reload falling back to the version that ran) keeps the source the
+	// plugin started from.
+	Source []byte
+
 	// Host receives injected messages. Nil makes inject_message raise an
 	// error.
 	Host Host
@@ -127,6 +134,7 @@ type Sandbox struct {
 	typ       config.PluginType
 	plugin    *config.Plugin
 	file      string
+	src       []byte // Options.Source
 	name      string // the Logger header: "<type>.<name>"
 	host      Host
 	log       *slog.Logger
@@ -208,6 +216,7 @@ func newSandbox(opts Options, restore bool) (*Sandbox, error) {
 		typ:    p.Type,
 		plugin: p,
 		file:   opts.LuaFile,
+		src:    opts.Source,
 		host:   opts.Host,
 		log:    opts.Logger,
 		now:    opts.Now,
@@ -323,7 +332,13 @@ const (
 
 // load runs the plugin's file and checks its entry points.
 func (s *Sandbox) load() error {
-	proto, err := compileFile(s.file)
+	var proto *lua.FunctionProto
+	var err error
+	if s.src != nil {
+		proto, err = compileSource(s.src, s.file)
+	} else {
+		proto, err = compileFile(s.file)
+	}
 	if err != nil {
 		return terminated("", ErrSyntax, err.Error(), "")
 	}

@@ -2,6 +2,7 @@
 //
 //	sightline [run] [-config FILE]   run the daemon (the default command)
 //	sightline cat [flags] FILE|DIR|- print the messages of a queue (see internal/catcmd)
+//	sightline stats [-config FILE | -url URL]  the plugin table of a daemon (see internal/statscmd)
 //	sightline version                print the version
 //
 // run reads the main config (default /etc/sightline/sightline.toml) and
@@ -29,6 +30,7 @@ import (
 	"github.com/sightline/sightline/internal/catcmd"
 	"github.com/sightline/sightline/internal/checkcmd"
 	"github.com/sightline/sightline/internal/sdnotify"
+	"github.com/sightline/sightline/internal/statscmd"
 	_ "github.com/sightline/sightline/lua_modules" // the modules plugins require
 	"github.com/sightline/sightline/runner"
 )
@@ -55,6 +57,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return catcmd.Run(args, stdin, stdout, stderr)
 	case "check":
 		return checkcmd.Run(args, stdout, stderr)
+	case "stats":
+		return statscmd.Run(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sightline", versionString())
 		return 0
@@ -72,6 +76,8 @@ func usage(w io.Writer) {
   sightline [run] [-config FILE]   run the daemon (default config `+defaultConfig+`)
   sightline check [-config FILE]   validate the main config, every plugin config and its Lua
   sightline cat [flags] FILE|DIR|- print the messages of a queue ("sightline cat -h" for flags)
+  sightline stats [-config FILE | -url http://HOST:PORT]
+                                   print the plugin table of a daemon, from its metrics or plugins.tsv
   sightline version                print the version
 `)
 }

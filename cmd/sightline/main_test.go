@@ -28,6 +28,7 @@ func TestCommands(t *testing.T) {
 		{"version", []string{"version"}, 0, "sightline ", ""},
 		{"cat", []string{"cat", "-count", dir}, 0, "Processed: 0", ""},
 		{"help", []string{"help"}, 0, "usage:", ""},
+		{"stats without plugins.tsv", []string{"stats", "-config", noDirs}, 1, "", "plugins.tsv"},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"bad flag", []string{"run", "-nope"}, 2, "", "flag provided but not defined"},
 		{"missing config", []string{"-config", filepath.Join(dir, "none.toml")}, 1, "", "none.toml: open"},
