@@ -41,7 +41,10 @@
 //
 // Analysis: analysis_threads groups (thread % analysis_threads when a
 // plugin sets thread, else the thread of its previous .rtc, else the
-// group with the fewest plugins); each group is one goroutine with one
+// least utilised group in the last statistics window, then the one with
+// the fewest plugins; one loaded while the daemon runs is refused,
+// "blocked (over capacity)" in its .err, when even that group is at
+// analysis_utilization_limit or over); each group is one goroutine with one
 // reader of the input queue and one decoded View per record, offered to
 // every plugin of the group whose matcher matches.
 // Each plugin keeps its own cursor (the input queue position after the
@@ -78,8 +81,9 @@
 // # Flushing, checkpoints and pruning
 //
 // A record becomes visible to readers when its writer flushes. Every
-// append kicks a per-queue flusher that flushes after a short linger
-// (flushLinger), so bursts are written together and nothing waits long;
+// append kicks a per-queue flusher goroutine, which flushes at once at a
+// low rate and, under sustained load, at most flushBurst times per
+// flushLinger, so bursts are written together and nothing waits long;
 // inputs also flush after each process_message, analysis groups and
 // outputs whenever they run out of records. The store's own ticker syncs
 // the writers and then saves the cursors whose dependencies are durable.
@@ -165,8 +169,9 @@
 // utilisation is estimated). They list the loaded plugins, terminated
 // ones included: inputs, analysis plugins by thread, outputs.
 //
-// Not yet here (later steps): backpressure, max_queue_size; placement of
-// analysis plugins by measured utilisation (analysis_utilization_limit is
-// read, but with no measurement wired a plugin goes to the thread with the
-// fewest plugins).
+// Each window's utilisation of the analysis threads also places analysis
+// plugins (§3.3); before the first window there is none, and placement
+// goes by the number of plugins.
+//
+// Not yet here (later steps): backpressure, max_queue_size.
 package runner

@@ -9,16 +9,25 @@ import (
 	"github.com/sightline/sightline/queue"
 )
 
-// flushLinger is how long a flusher waits after the first append it is
-// told about before it flushes: appends arriving meanwhile are written
-// with it. It bounds how long a record waits before readers can see it.
-const flushLinger = time.Millisecond
+// flushLinger and flushBurst pace a flusher under load: a kick is
+// served at once unless flushBurst flushes already began within the last
+// flushLinger; then it waits until the oldest of them is flushLinger old,
+// so appends arriving meanwhile are written with it. A low rate, bursts
+// of a few records included, is thus flushed at once (an idle Go process
+// wakes for a timer with millisecond granularity, so a short wait costs
+// a millisecond), and sustained load is flushed at most flushBurst times
+// per flushLinger. flushLinger bounds how long a record waits before
+// readers can see it.
+const (
+	flushLinger = time.Millisecond
+	flushBurst  = 4
+)
 
 // flusher flushes one queue writer soon after records are appended, so
 // readers see them promptly whatever the plugin does next (a continuous
-// input may never return to the runner between two bursts). After every
-// flush it wakes the waiters of its event, which outputs reading both
-// queues wait on.
+// input may never return to the runner between two bursts): at once at a
+// low rate, batched under load. After every flush it wakes the waiters of
+// its event, which outputs reading both queues wait on.
 type flusher struct {
 	w    *queue.Writer
 	fail func(error)
@@ -65,6 +74,8 @@ func (f *flusher) run(ctx context.Context) {
 	t := time.NewTimer(flushLinger)
 	t.Stop()
 	defer t.Stop()
+	var recent [flushBurst]time.Time // when run's last flushes began
+	oldest := 0                      // index in recent
 	for {
 		select {
 		case <-ctx.Done():
@@ -72,13 +83,17 @@ func (f *flusher) run(ctx context.Context) {
 			return
 		case <-f.kick:
 		}
-		t.Reset(flushLinger)
-		select {
-		case <-ctx.Done():
-			f.Flush()
-			return
-		case <-t.C:
+		if since := time.Since(recent[oldest]); since < flushLinger {
+			t.Reset(flushLinger - since)
+			select {
+			case <-ctx.Done():
+				f.Flush()
+				return
+			case <-t.C:
+			}
 		}
+		recent[oldest] = time.Now()
+		oldest = (oldest + 1) % flushBurst
 		f.Flush()
 	}
 }

@@ -345,10 +345,22 @@ func (d *daemon) place(sp *spec, fresh bool, extra []int) (int, error) {
 }
 
 // threadUtilization returns each analysis thread's utilisation, in
-// percent, over the last statistics window, or nil while there is no
-// measurement. None is wired yet: placement then goes by the number of
-// plugins per thread, and analysis_utilization_limit never refuses.
-func (d *daemon) threadUtilization() []int { return nil }
+// percent, over the last statistics window (utilization.tsv), or nil
+// before the first window: placement then goes by the number of plugins
+// per thread, and analysis_utilization_limit does not refuse.
+func (d *daemon) threadUtilization() []int {
+	d.utilMu.Lock()
+	defer d.utilMu.Unlock()
+	return d.util
+}
+
+// setThreadUtilization records the last window's utilisation of each
+// analysis thread. util is not modified afterwards.
+func (d *daemon) setThreadUtilization(util []int) {
+	d.utilMu.Lock()
+	d.util = util
+	d.utilMu.Unlock()
+}
 
 // trial creates sp's sandbox with no host, no logger and no preserved
 // data, and closes it: the plugin's Lua file runs once, so a runtime

@@ -122,6 +122,12 @@ type daemon struct {
 
 	obs observer // metrics, /healthz, plugins.tsv (metrics.go)
 
+	// Each analysis thread's utilisation in the last statistics window
+	// (tsv.go), read by placement; nil before the first window. A leaf
+	// lock: nothing else is taken while utilMu is held.
+	utilMu sync.Mutex
+	util   []int
+
 	cancel context.CancelFunc // ends the daemon's context
 
 	mu    sync.Mutex

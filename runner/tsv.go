@@ -41,7 +41,9 @@ const (
 
 // writeStatsFiles writes plugins.tsv and utilization.tsv in output_path
 // every statsInterval, and once more when ctx ends (after the plugins
-// stopped). Temp files a crash left are removed first.
+// stopped), and hands each window's analysis thread utilisation to
+// placement (threadUtilization). Temp files a crash left are removed
+// first.
 func (d *daemon) writeStatsFiles(ctx context.Context) {
 	dir := d.m.OutputPath
 	if _, err := atomicfile.RemoveTemps(atomicfile.OS, dir, func(target string) bool {
@@ -49,7 +51,8 @@ func (d *daemon) writeStatsFiles(ctx context.Context) {
 	}); err != nil {
 		d.log.Warn("cannot remove temp files", "dir", dir, "err", err)
 	}
-	w := &statsWriter{dir: dir, log: d.log, util: utilization{last: time.Now()}}
+	w := &statsWriter{dir: dir, log: d.log, util: utilization{last: time.Now()},
+		threads: len(d.groups), publish: d.setThreadUtilization}
 	t := time.NewTicker(statsInterval)
 	defer t.Stop()
 	for {
@@ -69,11 +72,17 @@ type statsWriter struct {
 	log    *slog.Logger
 	util   utilization
 	failed bool // the last write failed (logged once until one succeeds)
+
+	threads int         // analysis_threads
+	publish func([]int) // receives each window's threadUtil; may be nil
 }
 
 func (w *statsWriter) write(o *observer, now time.Time) {
 	plugins, _ := o.snapshot()
 	rows := w.util.rows(plugins, now)
+	if w.publish != nil {
+		w.publish(threadUtil(rows, w.threads))
+	}
 	_, err := atomicfile.Write(atomicfile.OS, filepath.Join(w.dir, pluginsFile), 0o640, func(f io.Writer) error {
 		return writePluginsTSV(f, plugins)
 	})
@@ -139,6 +148,19 @@ func writeUtilizationTSV(w io.Writer, rows []utilRow) error {
 		fmt.Fprintf(bw, "%s\t%d\t%d\t%d\t%d\t%d\n", r.name, r.msgs, r.util, r.mm, r.pm, r.te)
 	}
 	return bw.Flush()
+}
+
+// threadUtil returns the % Utilization of analysis threads 0..n-1 from
+// rows; a thread with no row (no plugins) is at 0.
+func threadUtil(rows []utilRow, n int) []int {
+	util := make([]int, n)
+	for _, r := range rows {
+		i, err := strconv.Atoi(strings.TrimPrefix(r.name, "analysis"))
+		if err == nil && strings.HasPrefix(r.name, "analysis") && i >= 0 && i < n {
+			util[i] = r.util
+		}
+	}
+	return util
 }
 
 // utilization turns successive snapshots into utilization.tsv rows. It
