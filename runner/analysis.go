@@ -28,6 +28,7 @@ type group struct {
 	d     *daemon
 	id    int
 	start queue.Position // where the reader starts: the lowest cursor
+	clock msgClock       // batch mode: the time of timers
 	dirty bool           // a plugin injected since the last flush
 	done  chan struct{}
 
@@ -162,14 +163,20 @@ func (g *group) run(ctx context.Context) {
 	defer close(g.done)
 	now := time.Now()
 	for _, a := range g.plugins {
-		g.arm(a, now)
+		if !g.d.opts.once { // batch mode: the first tick is immediate
+			g.arm(a, now)
+		}
 	}
 	if len(g.plugins) > 0 {
 		if err := g.openReader(g.start); err != nil {
 			g.d.fail(fmt.Errorf("%s: %w", g, err))
 		}
 	}
-	if ctx.Err() == nil && g.d.fatalErr() == nil {
+	switch {
+	case g.d.fatalErr() != nil:
+	case g.d.opts.once:
+		g.drain()
+	case ctx.Err() == nil:
 		g.read(ctx)
 	}
 	g.close()
@@ -249,6 +256,24 @@ func (g *group) read(ctx context.Context) {
 	}
 }
 
+// drain is read in batch mode: every record to the end of the queue,
+// timers driven by message time.
+func (g *group) drain() {
+	for g.r != nil && g.alive() {
+		if !g.r.TryNext() {
+			if err := g.r.Err(); err != nil {
+				g.d.fail(fmt.Errorf("%s: %w", g, err))
+			}
+			break
+		}
+		v := g.r.Message()
+		g.clock.see(v.Timestamp())
+		g.process(v, g.r.Position())
+		g.pos = g.r.Position()
+	}
+	g.flush()
+}
+
 // wait blocks until the reader has a record (true), the next timer is
 // due, a request comes or ctx ends (false).
 func (g *group) wait(ctx context.Context, r *queue.Reader, next time.Time, timed bool) bool {
@@ -301,7 +326,7 @@ func (g *group) offer(a *analysisPlugin, v *message.View, pos queue.Position, no
 	}
 	if a.ticker > 0 {
 		if now.IsZero() {
-			*now = time.Now()
+			*now = g.clock.now(g.d.opts.once)
 		}
 		if !now.Before(a.next) {
 			g.timer(a, *now)
@@ -369,7 +394,7 @@ func (g *group) flush() {
 // shutdown gives every live plugin its final timer_event and closes it,
 // saving preserve_data.
 func (g *group) shutdown() {
-	now := time.Now()
+	now := g.clock.now(g.d.opts.once)
 	for _, a := range g.plugins {
 		g.stopPlugin(a, now)
 	}

@@ -126,6 +126,30 @@
 // KillTimeout is left behind and reported; nothing it does later reaches
 // the queues or the cursors, which are closed.
 //
+// # Batch mode
+//
+// RunOnce (sightline run -once) is the reference's hindsight_cli (§7.2,
+// §3.7): a cascade instead of a daemon. Startup is Run's; then
+//
+//  1. Every input runs once (ticker_interval is ignored: process_message
+//     is called once). The cascade goes on when every input has returned,
+//     so a continuous input keeps it waiting, as in the reference, until
+//     the context ends (a signal), which stops the inputs still running
+//     as at shutdown.
+//  2. The analysis groups read the input queue to its end, then give
+//     their plugins timer_event(ns, true); their injections are flushed.
+//  3. The outputs read their queues (their own injections into the input
+//     queue included) to the end and get timer_event(ns, true).
+//  4. Shutdown step 3 and 4: preserve_data, the final cursors (a second
+//     run continues where this one stopped), the writers.
+//
+// Timers go by message time (§4.10): ns is the largest Timestamp the
+// group or output has seen (0 before any), in whole seconds; the first
+// tick is at the first message, the next ticker_interval of message time
+// later. Live loading is off. RunOnce returns the OR of ExitInputTerminated
+// (2), ExitAnalysisTerminated (4) and ExitOutputTerminated (8) for the
+// types of which a plugin terminated, and 0 when none did.
+//
 // # Metrics, health and plugin statistics
 //
 // With metrics_listen set (e.g. "127.0.0.1:9469") the daemon serves, from

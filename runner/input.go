@@ -77,6 +77,9 @@ func (in *input) run() {
 	defer close(in.done)
 	p := in.p
 	interval := time.Duration(p.cfg.TickerInterval) * time.Second
+	if in.d.opts.once {
+		interval = 0 // batch mode: process_message once
+	}
 	var timer *time.Timer
 	preserveData := true
 	for {

@@ -51,6 +51,7 @@ type output struct {
 
 	ticker time.Duration
 	next   time.Time
+	clock  msgClock // batch mode: the time of timers
 	dead   bool
 
 	cancel context.CancelFunc // stops this output alone (set by start)
@@ -143,7 +144,7 @@ func (o *output) run(ctx context.Context) {
 		}
 		s.r = r
 	}
-	if o.ticker > 0 {
+	if o.ticker > 0 && !d.opts.once { // batch mode: the first tick is immediate
 		o.next = time.Now().Add(stagger(o.ticker))
 	}
 	for !o.dead {
@@ -191,7 +192,15 @@ func (o *output) pick(ctx context.Context) *source {
 			return o.an
 		}
 
-		// Nothing to read: flush, run the timer, wait.
+		// Nothing to read: flush, run the timer, wait. In batch mode the
+		// end of the queues is the end, once our injections are in.
+		if d.opts.once {
+			if o.dirty {
+				o.flush()
+				continue
+			}
+			return nil
+		}
 		o.flush()
 		now := time.Now()
 		o.timerIfDue(now)
@@ -236,6 +245,7 @@ func (o *output) pick(ctx context.Context) *source {
 func (o *output) deliver(ctx context.Context, s *source) bool {
 	p := o.p
 	v := s.r.Message()
+	o.clock.see(v.Timestamp())
 	var pos outPos
 	if o.in != nil {
 		pos.Input = o.in.done
@@ -262,7 +272,7 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 				break
 			}
 			o.commit()
-			o.timerIfDue(time.Now())
+			o.timerIfDue(o.clock.now(o.d.opts.once))
 			if o.dead || !sleep(ctx, o.d.opts.RetryDelay) {
 				return false
 			}
@@ -273,7 +283,7 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 	s.done, s.pending = s.r.Position(), false
 	o.commit()
 	if o.ticker > 0 {
-		o.timerIfDue(time.Now())
+		o.timerIfDue(o.clock.now(o.d.opts.once))
 	}
 	return !o.dead
 }
@@ -345,7 +355,7 @@ func (o *output) terminate(err error) {
 // shutdown gives the plugin its final timer_event, commits and closes it.
 func (o *output) shutdown() {
 	if !o.dead {
-		if err := o.p.timerEvent(timerNS(time.Now()), true); err != nil {
+		if err := o.p.timerEvent(timerNS(o.clock.now(o.d.opts.once)), true); err != nil {
 			o.terminate(err)
 		} else {
 			o.commit()

@@ -72,6 +72,8 @@ type Options struct {
 	// shorter) while the queues are healthy, until shutdown; a watchdog
 	// can take its silence as a daemon in trouble.
 	Heartbeat func()
+
+	once bool // set by RunOnce: batch mode (once.go)
 }
 
 func (o *Options) setDefaults() {
@@ -132,6 +134,7 @@ type daemon struct {
 
 	mu    sync.Mutex
 	fatal error // the first fatal error
+	exit  int   // RunOnce: Exit* bits of the plugins that terminated
 }
 
 // Run runs the daemon of main config m until ctx ends, then shuts down
@@ -317,6 +320,31 @@ func (d *daemon) run(parent context.Context) error {
 	proc, procCancel := context.WithCancel(context.Background())
 	defer procCancel()
 	d.proc = proc
+	if d.opts.once {
+		d.cascade(ctx, proc)
+	} else {
+		d.live(ctx, proc, procCancel)
+	}
+
+	// 3. Background work, a last flush, the final checkpoint, the writers.
+	bgCancel()
+	bgWG.Wait()
+	errs := []error{d.fatalErr()}
+	if err := d.closeQueues(); err != nil {
+		errs = append(errs, err)
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		d.log.Error("stopped with errors", "err", err)
+	} else {
+		d.log.Info("stopped")
+	}
+	return err
+}
+
+// live runs the daemon until ctx ends, then stops the inputs, and then
+// the analysis groups and outputs (shutdown steps 1 and 2).
+func (d *daemon) live(ctx, proc context.Context, procCancel context.CancelFunc) {
 	for _, in := range d.inputs {
 		go in.run()
 	}
@@ -379,21 +407,6 @@ func (d *daemon) run(parent context.Context) error {
 	// 2. Analysis and outputs finish the record in hand.
 	procCancel()
 	d.await("analysis and output", stoppers)
-
-	// 3. Background work, a last flush, the final checkpoint, the writers.
-	bgCancel()
-	bgWG.Wait()
-	errs := []error{d.fatalErr()}
-	if err := d.closeQueues(); err != nil {
-		errs = append(errs, err)
-	}
-	err := errors.Join(errs...)
-	if err != nil {
-		d.log.Error("stopped with errors", "err", err)
-	} else {
-		d.log.Info("stopped")
-	}
-	return err
 }
 
 // stopper is a plugin goroutine (an input, an analysis group, an output)
@@ -522,6 +535,9 @@ func (d *daemon) terminated(p *plugin, err error) {
 		p.log.Error("terminated", "err", reason)
 	}
 	d.writeErr(p.cfg.Type, p.cfg.Name, reason)
+	d.mu.Lock()
+	d.exit |= exitBits[p.cfg.Type]
+	d.mu.Unlock()
 	if p.cfg.ShutdownOnTerminate {
 		d.log.Warn("plugin terminated with shutdown_on_terminate set: shutting down", "plugin", p.key.String())
 		d.cancel()

@@ -1,6 +1,7 @@
 // Command sightline is the sightline daemon and its tools.
 //
 //	sightline [run] [-config FILE]   run the daemon (the default command)
+//	sightline run -once [-config FILE]  batch mode, as hindsight_cli
 //	sightline cat [flags] FILE|DIR|- print the messages of a queue (see internal/catcmd)
 //	sightline stats [-config FILE | -url URL]  the plugin table of a daemon (see internal/statscmd)
 //	sightline version                print the version
@@ -10,6 +11,12 @@
 // second signal exits at once with status 1. A config error is printed as
 // "file:line: key: reason" and exits 1. Under systemd (Type=notify) it
 // reports READY=1, STOPPING=1 and watchdog pings (configs/sightline.service).
+//
+// run -once is batch mode (runner.RunOnce): the inputs run to completion,
+// then analysis and then outputs drain their queues, and it exits 0, or
+// 1 on an error, or else the OR of 2, 4 and 8 when an input, an analysis
+// or an output plugin terminated. A first signal stops the inputs (the
+// drains go on), a second exits at once with status 1.
 package main
 
 import (
@@ -74,6 +81,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   sightline [run] [-config FILE]   run the daemon (default config `+defaultConfig+`)
+  sightline run -once [-config FILE]
+                                   batch mode: run the inputs to completion, drain, exit
   sightline check [-config FILE]   validate the main config, every plugin config and its Lua
   sightline cat [flags] FILE|DIR|- print the messages of a queue ("sightline cat -h" for flags)
   sightline stats [-config FILE | -url http://HOST:PORT]
@@ -87,6 +96,7 @@ func runDaemon(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", defaultConfig, "main config file: TOML, or a Hindsight `.cfg`")
+	once := fs.Bool("once", false, "batch mode: run the inputs to completion, drain the queues, exit (2|4|8: a plugin terminated)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -124,12 +134,17 @@ func runDaemon(args []string, stderr io.Writer) int {
 		}
 	}()
 
-	err = runner.Run(ctx, m, systemd(log))
+	code := 0
+	if *once {
+		code, err = runner.RunOnce(ctx, m, systemd(log))
+	} else {
+		err = runner.Run(ctx, m, systemd(log))
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sightline: %v\n", err)
 		return 1
 	}
-	return 0
+	return code
 }
 
 // systemd returns the runner options that keep systemd informed (see
