@@ -15,6 +15,7 @@ import (
 
 	"github.com/sightline/sightline/config"
 	"github.com/sightline/sightline/cursor"
+	"github.com/sightline/sightline/internal/atomicfile"
 	"github.com/sightline/sightline/internal/migrate"
 	"github.com/sightline/sightline/message/matcher"
 	"github.com/sightline/sightline/queue"
@@ -309,7 +310,9 @@ func (d *daemon) writeErr(typ config.PluginType, name, reason string) {
 	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(strings.TrimSpace(reason))
 	d.obs.fail(typ.String()+"."+name, reason)
 	line := time.Now().UTC().Format("2006-01-02T15:04:05") + "\t" + reason + "\n"
-	if err := os.WriteFile(d.errFile(typ, name), []byte(line), 0o640); err != nil {
+	// Replaced atomically: tools (and tests) reading .err files never see
+	// a truncated one.
+	if err := atomicfile.WriteFile(d.errFile(typ, name), []byte(line), 0o640); err != nil {
 		d.log.Error("cannot write .err file", "err", err)
 	}
 }
