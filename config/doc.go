@@ -47,7 +47,10 @@
 // recursively). That is good enough for error messages, not more: a key
 // set in some other way has line 0, and errors then name file and key
 // only. Syntax and runtime errors in a Lua-syntax file carry the line
-// gopher-lua reports.
+// gopher-lua reports; for a syntax error at end of file, which gopher-lua
+// reports without one, the line of the last token (and the global that
+// line assigns, if any). A TOML syntax error names the key assigned on its
+// line, under the table header in force, when the line holds "key =".
 //
 // # Sizes
 //

@@ -78,7 +78,12 @@ func ParseLua(name string, src []byte, budget int) (t *Table, err error) {
 	}
 	fn, err := L.Load(bytes.NewReader(src), name)
 	if err != nil {
-		return nil, luaError(name, err, nil)
+		err = luaError(name, err, nil)
+		if e, ok := err.(*Error); ok && e.Line == 0 && errors.Is(e, ErrSyntax) {
+			// gopher-lua reports an error at end of file without a line.
+			e.Line, e.Key = luaEOFLine(src, lines)
+		}
+		return nil, err
 	}
 	ctx := &budgetContext{L: L, budget: budget, left: budget, concatRegs: concatRegisters(fn.Proto)}
 	L.SetContext(ctx)

@@ -164,14 +164,19 @@ func TestParseLuaErrors(t *testing.T) {
 		sentinel error
 		line     int
 		text     string
+		key      string
 	}{
-		{"syntax", "a = 1\nb = = 2\n", ErrSyntax, 2, "near '='"},
-		{"unfinished string", "a = 1\n\nb = 'abc\n", ErrSyntax, 4, "unterminated"},
-		{"unfinished table", "a = {\n1,\n", ErrSyntax, 0, ""},
-		{"runtime", "a = 1\nb = nil + 1\n", ErrRuntime, 2, "add"},
-		{"concat nil", "a = 1\n\n\nb = 'x' .. c\n", ErrRuntime, 4, "concat"},
-		{"call nil", "error('boom')", ErrRuntime, 1, "non-function"},
-		{"too large", strings.Repeat(" ", MaxFileSize+1), ErrTooLarge, 0, ""},
+		{"syntax", "a = 1\nb = = 2\n", ErrSyntax, 2, "near '='", ""},
+		{"unfinished string", "a = 1\n\nb = 'abc\n", ErrSyntax, 4, "unterminated", ""},
+		{"unfinished table", "a = {\n1,\n", ErrSyntax, 2, "", ""},
+		{"syntax at EOF", "a = 1\nmax_message_size = 1 +\n\n-- c\n", ErrSyntax, 2, "at EOF", "max_message_size"},
+		{"syntax at EOF, last of two", "a = 1\nb = 'x'; c = 2 ..\n", ErrSyntax, 2, "at EOF", "c"},
+		{"syntax at EOF in a table", "a = {\n  b = 1 +\n", ErrSyntax, 2, "at EOF", ""},
+		{"syntax at EOF in a function", "function f()\n  x = 1\n", ErrSyntax, 2, "at EOF", ""},
+		{"runtime", "a = 1\nb = nil + 1\n", ErrRuntime, 2, "add", ""},
+		{"concat nil", "a = 1\n\n\nb = 'x' .. c\n", ErrRuntime, 4, "concat", ""},
+		{"call nil", "error('boom')", ErrRuntime, 1, "non-function", ""},
+		{"too large", strings.Repeat(" ", MaxFileSize+1), ErrTooLarge, 0, "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,6 +190,9 @@ func TestParseLuaErrors(t *testing.T) {
 			}
 			if tc.line != 0 && e.Line != tc.line {
 				t.Errorf("err %q: Line = %d, want %d", err, e.Line, tc.line)
+			}
+			if e.Key != tc.key {
+				t.Errorf("err %q: Key = %q, want %q", err, e.Key, tc.key)
 			}
 			if strings.Contains(err.Error(), "stack traceback") {
 				t.Errorf("err %q carries a stack trace", err)

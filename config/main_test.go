@@ -498,7 +498,7 @@ func TestLoadMainFiles(t *testing.T) {
 	wantError(t, err, fs.ErrNotExist, missing, 0, "")
 
 	path, _, err = loadMainText(t, "main.toml", "output_path = \n")
-	wantError(t, err, ErrSyntax, path, 1, "")
+	wantError(t, err, ErrSyntax, path, 1, "output_path")
 
 	path, _, err = loadMainText(t, "main.cfg", "output_path = \"o\"\nsandbox_run_path = math.floor(1)\n")
 	wantError(t, err, ErrRuntime, path, 2, "")

@@ -298,7 +298,7 @@ func TestMalformedPlugins(t *testing.T) {
 		{"lua math", "p.cfg", Input, "filename = 'a.lua'\nx = math.floor(1)", ErrRuntime, 2, "", "'floor'"},
 		{"lua getenv", "p.cfg", Input, "filename = 'a.lua'\nx = os.getenv('HOME')", ErrRuntime, 2, "", "'getenv'"},
 		{"lua endless loop", "p.cfg", Input, "filename = 'a.lua'\nwhile true do end", ErrBudget, 2, "", ""},
-		{"toml syntax", "p.toml", Input, "filename = 'a.lua'\nx = [1, 2", ErrSyntax, 2, "", ""},
+		{"toml syntax", "p.toml", Input, "filename = 'a.lua'\nx = [1, 2", ErrSyntax, 2, "x", ""},
 		{"toml duplicate key", "p.toml", Input, "filename = 'a.lua'\nticker_interval = 1\nticker_interval = 2", ErrSyntax, 3, "ticker_interval", ""},
 		{"toml integer range", "p.toml", Input, "filename = 'a.lua'\nn = 18014398509481984", ErrRange, 2, "n", ""},
 	}

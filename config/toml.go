@@ -28,7 +28,11 @@ func ParseTOML(name string, src []byte) (*Table, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			line, _ := de.Position()
-			return nil, &Error{File: name, Line: line, Key: strings.Join(de.Key(), "."),
+			key := strings.Join(de.Key(), ".")
+			if key == "" {
+				key = tomlKeyAt(src, line)
+			}
+			return nil, &Error{File: name, Line: line, Key: key,
 				Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(de.Error(), "toml: "))}
 		}
 		return nil, &Error{File: name, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}

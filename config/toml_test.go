@@ -143,13 +143,18 @@ func TestParseTOMLErrors(t *testing.T) {
 		line     int
 		key      string
 	}{
-		{"syntax", "a = 1\nb = \n", ErrSyntax, 2, ""},
-		{"bad value", "a = 1\n\nb = tru\n", ErrSyntax, 3, ""},
+		{"syntax", "a = 1\nb = \n", ErrSyntax, 2, "b"},
+		{"bad value", "a = 1\n\nb = tru\n", ErrSyntax, 3, "b"},
 		{"duplicate key", "a = 1\nb = 2\na = 3\n", ErrSyntax, 3, "a"},
 		{"duplicate table", "[t]\nx = 1\n[t]\ny = 2\n", ErrSyntax, 3, "t"},
 		{"too big integer", "a = 1\nbig = 9007199254740993\n", ErrRange, 2, "big"},
 		{"too small nested", "[t]\n\nn = -9007199254740993\n", ErrRange, 3, "t.n"},
-		{"int64 overflow", "a = 99999999999999999999\n", ErrSyntax, 1, ""},
+		{"int64 overflow", "a = 99999999999999999999\n", ErrSyntax, 1, "a"},
+		{"size without quotes", "a = 1\noutput_size = 64 KiB\nb = 2\n", ErrSyntax, 2, "output_size"},
+		{"syntax under header", "a = 1\n[input_defaults]\nx = 1\n\n  output_limit = 64 KiB\n", ErrSyntax, 5, "input_defaults.output_limit"},
+		{"syntax dotted quoted key", "[t]\n\"s p\" . 'q' . r = tru\n", ErrSyntax, 2, "t.s p.q.r"},
+		{"syntax in header", "a = 1\n[t x]\n", ErrSyntax, 2, ""},
+		{"syntax in array", "a = [\n1,\nx,\n]\n", ErrSyntax, 3, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
