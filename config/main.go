@@ -24,6 +24,9 @@ const (
 	DefaultMaxMessageSize           = 64 << 10
 	DefaultBackpressureDiskFree     = 4
 
+	// DefaultMainPath is where the commands look for the main config when
+	// -config is not given.
+	DefaultMainPath = "/etc/sightline/sightline.toml"
 	// DefaultCheckpointInterval is sightline's: how often cursors and
 	// input checkpoints are saved (the reference writes hindsight.cp
 	// every second).

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sightline/sightline/sandbox/luamsg"
 )
 
 // strFormat is Lua 5.1's string.format: the C printf conversions
@@ -79,13 +81,13 @@ func strFormat(L *lua.LState) int {
 			out = sp.pad(out, []byte{byte(L.CheckInt(arg))}, false)
 		case 'd', 'i':
 			n := L.CheckNumber(arg)
-			out = sp.integer(out, int64(truncNumber(float64(n))), false, 10, false)
+			out = sp.integer(out, luamsg.TruncInt64(float64(n)), false, 10, false)
 		case 'o':
-			out = sp.integer(out, int64(uint64(truncNumber(float64(L.CheckNumber(arg))))), true, 8, false)
+			out = sp.integer(out, luamsg.TruncInt64(float64(L.CheckNumber(arg))), true, 8, false)
 		case 'u':
-			out = sp.integer(out, int64(uint64(truncNumber(float64(L.CheckNumber(arg))))), true, 10, false)
+			out = sp.integer(out, luamsg.TruncInt64(float64(L.CheckNumber(arg))), true, 10, false)
 		case 'x', 'X':
-			out = sp.integer(out, int64(uint64(truncNumber(float64(L.CheckNumber(arg))))), true, 16, conv == 'X')
+			out = sp.integer(out, luamsg.TruncInt64(float64(L.CheckNumber(arg))), true, 16, conv == 'X')
 		case 'e', 'E', 'f', 'g', 'G':
 			out = sp.float(out, float64(L.CheckNumber(arg)), conv)
 		case 'q':
@@ -115,20 +117,6 @@ func strFormat(L *lua.LState) int {
 	checkAlloc(L, int64(len(out)))
 	L.Push(lua.LString(out))
 	return 1
-}
-
-// truncNumber converts a double to an integer as a C cast does, with NaN
-// and out-of-range values pinned instead of undefined.
-func truncNumber(f float64) float64 {
-	switch {
-	case f != f:
-		return 0
-	case f >= math.MaxInt64:
-		return math.MaxInt64
-	case f <= math.MinInt64:
-		return math.MinInt64
-	}
-	return math.Trunc(f)
 }
 
 // spec is one parsed conversion.

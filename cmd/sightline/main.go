@@ -45,7 +45,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version string
 
-const defaultConfig = "/etc/sightline/sightline.toml"
+const defaultConfig = config.DefaultMainPath
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

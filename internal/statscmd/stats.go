@@ -22,7 +22,7 @@ const (
 	ExitUsage  = 2 // bad arguments, or the main config cannot be read
 )
 
-const defaultConfig = "/etc/sightline/sightline.toml"
+const defaultConfig = config.DefaultMainPath
 
 const usageLine = "usage: sightline stats [-config FILE | -url http://HOST:PORT]"
 

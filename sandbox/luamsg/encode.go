@@ -110,7 +110,7 @@ func (e *Encoder) ToMessage(t *lua.LTable, m *message.Message) error {
 		}
 		m.Uuid = e.tableUUID(t.RawGetString("Uuid"))
 		if ts, ok := toNumber(t.RawGetString("Timestamp")); ok {
-			m.Timestamp = truncInt64(ts)
+			m.Timestamp = TruncInt64(ts)
 		} else {
 			m.Timestamp = e.now()
 		}
@@ -126,7 +126,7 @@ func (e *Encoder) ToMessage(t *lua.LTable, m *message.Message) error {
 		m.SetLogger(s)
 	}
 	if n, ok := toNumber(t.RawGetString("Severity")); ok {
-		m.SetSeverity(int32(truncInt64(n)))
+		m.SetSeverity(int32(TruncInt64(n)))
 	}
 	if s, ok, err := toText(t.RawGetString("Payload")); err != nil {
 		return err
@@ -139,7 +139,7 @@ func (e *Encoder) ToMessage(t *lua.LTable, m *message.Message) error {
 		m.SetEnvVersion(s)
 	}
 	if n, ok := toNumber(t.RawGetString("Pid")); ok {
-		m.SetPid(int32(truncInt64(n)))
+		m.SetPid(int32(TruncInt64(n)))
 	}
 	if s, ok, err := toText(t.RawGetString("Hostname")); err != nil {
 		return err
@@ -253,7 +253,7 @@ func addField(m *message.Message, name string, value, vt, rep lua.LValue) error 
 		if !ok {
 			return fmt.Errorf("field '%s': value_type must be a number, not %s", name, vt.Type())
 		}
-		want = int(truncInt64(float64(n)))
+		want = int(TruncInt64(float64(n)))
 	}
 	f := nextField(m, name)
 	switch r := rep.(type) {
@@ -374,7 +374,7 @@ func appendValue(f *message.Field, v lua.LValue) error {
 		}
 	case lua.LNumber:
 		if f.Type == message.ValueInteger {
-			f.Integers = append(f.Integers, truncInt64(float64(x)))
+			f.Integers = append(f.Integers, TruncInt64(float64(x)))
 		} else {
 			f.Doubles = append(f.Doubles, float64(x))
 		}
@@ -452,7 +452,7 @@ func toNumber(v lua.LValue) (float64, bool) {
 
 // truncInt64 truncates f toward zero, saturating outside the int64 range;
 // NaN is 0. (The reference's C cast is undefined there.)
-func truncInt64(f float64) int64 {
+func TruncInt64(f float64) int64 {
 	switch {
 	case f != f:
 		return 0

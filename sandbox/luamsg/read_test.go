@@ -436,8 +436,8 @@ func TestNumberConversions(t *testing.T) {
 		in   float64
 		want int64
 	}{{1.9, 1}, {-1.9, -1}, {math.NaN(), 0}, {math.Inf(1), math.MaxInt64}, {math.Inf(-1), math.MinInt64}, {-1e300, math.MinInt64}} {
-		if got := truncInt64(tc.in); got != tc.want {
-			t.Errorf("truncInt64(%v) = %d, want %d", tc.in, got, tc.want)
+		if got := TruncInt64(tc.in); got != tc.want {
+			t.Errorf("TruncInt64(%v) = %d, want %d", tc.in, got, tc.want)
 		}
 	}
 }
