@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -140,3 +141,36 @@ func (in *input) stop() {
 func (in *input) doneCh() <-chan struct{} { return in.done }
 func (in *input) abandon()                { in.p.sb.Abandon() }
 func (in *input) String() string          { return in.p.key.String() }
+
+// durableWait is how long Durable's function waits for the flusher's
+// checkpoint tick before syncing the queue itself.
+const durableWait = 20 * time.Millisecond
+
+// Durable is sandbox.DurableHost's: the returned function waits until the
+// input queue is synced past the plugin's last append, syncing it itself
+// when the flusher has not within durableWait.
+func (in *input) Durable() func(ctx context.Context) error {
+	if !in.appended {
+		return func(context.Context) error { return nil }
+	}
+	pos, w := in.lastPos, in.d.inW
+	return func(ctx context.Context) error {
+		deadline := time.Now().Add(durableWait)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for w.Synced().Less(pos) {
+			if err := w.Healthy(); err != nil {
+				return err
+			}
+			if time.Now().After(deadline) {
+				return w.Sync()
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		return nil
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/sightline/sightline/internal/atomicfile"
 	"github.com/sightline/sightline/internal/migrate"
 	"github.com/sightline/sightline/message/matcher"
+	"github.com/sightline/sightline/plugins"
 	"github.com/sightline/sightline/queue"
 	"github.com/sightline/sightline/sandbox"
 	"github.com/sightline/sightline/sandbox/preserve"
@@ -46,6 +47,10 @@ type spec struct {
 	luaAbs  string           // the Lua file, absolute: a replaced file restarts its users
 	src     []byte           // the Lua source the plugin is created from
 	orig    []byte           // the config as the .rtc's "original configuration"
+	// embedded: the Lua file is one of package plugins' (no file in
+	// run/<type>/ or the install path); a file of that name dropped into
+	// load/<type>/ replaces it.
+	embedded bool
 }
 
 var pluginTypes = []config.PluginType{config.Input, config.Analysis, config.Output}
@@ -196,6 +201,8 @@ func (d *daemon) prepare(typ config.PluginType, file string) (*spec, error) {
 		if sp.luaAbs, err = filepath.Abs(sp.lua); err == nil {
 			sp.src, err = readLimited(sp.lua, maxLuaSource)
 		}
+	} else if src, name, ok := plugins.Source(typ.String(), cfg.Filename); ok {
+		sp.lua, sp.luaAbs, sp.src, sp.embedded, err = name, name, src, true, nil
 	}
 	if err != nil {
 		return nil, &config.Error{File: file, Line: cfg.Table.Line("filename"), Key: "filename", Err: err}
@@ -241,7 +248,8 @@ func (d *daemon) newPlugin(sp *spec, host sandbox.Host) (*plugin, error) {
 }
 
 // luaFile finds a plugin's Lua source: run/<type>/<filename>, else
-// <sandbox_install_path>/<type>/<filename>. The path is made relative to
+// <sandbox_install_path>/<type>/<filename> (prepare then looks for an
+// embedded standard plugin). The path is made relative to
 // the working directory when it lies under it, for shorter error
 // messages.
 func (d *daemon) luaFile(typ config.PluginType, filename string) (string, error) {

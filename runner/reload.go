@@ -228,7 +228,7 @@ func (d *daemon) luaUsers(typ config.PluginType, path string) []*plugin {
 	}
 	var users []*plugin
 	for _, p := range d.allPlugins() {
-		if p.cfg.Type == typ && p.spec.luaAbs == abs {
+		if p.cfg.Type == typ && (p.spec.luaAbs == abs || p.spec.embedded && p.cfg.Filename == filepath.Base(path)) {
 			users = append(users, p)
 		}
 	}

@@ -463,3 +463,25 @@ func TruncInt64(f float64) int64 {
 	}
 	return int64(f)
 }
+
+// Defaults gives a message built in Go the headers ToMessage gives an
+// unrestricted table that lacks them: a new Uuid when it is all zeros,
+// the current time when Timestamp is 0, and the configured Logger,
+// Hostname and Pid when they are not set.
+func (e *Encoder) Defaults(m *message.Message) {
+	if m.Uuid == ([16]byte{}) {
+		m.Uuid = e.uuid()
+	}
+	if m.Timestamp == 0 {
+		m.Timestamp = e.now()
+	}
+	if m.Has&message.HasLogger == 0 {
+		m.SetLogger(e.h.Logger)
+	}
+	if m.Has&message.HasHostname == 0 {
+		m.SetHostname(e.h.Hostname)
+	}
+	if m.Has&message.HasPid == 0 {
+		m.SetPid(e.h.Pid)
+	}
+}

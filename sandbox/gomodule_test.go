@@ -1,0 +1,82 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sightline/sightline/message"
+)
+
+// A Go module injecting for its plugin, as the logstreamer and the TCP
+// input do: one message built in Go, one raw, a checkpoint longer than
+// Lua may set, and Durable with a host that cannot tell.
+func init() {
+	RegisterModule(Module{Name: "test_gomodule", Open: func(L *lua.LState) int {
+		t := L.NewTable()
+		t.RawSetString("inject", L.NewFunction(func(L *lua.LState) int {
+			var m message.Message
+			m.SetType("go")
+			m.SetPayload(L.CheckString(1))
+			InjectMessage(L, &m, Checkpoint{Kind: CheckpointString, String: strings.Repeat("c", MaxCheckpointSize+1)})
+			return 0
+		}))
+		t.RawSetString("raw", L.NewFunction(func(L *lua.LState) int {
+			Inject(L, []byte(L.CheckString(1)), Checkpoint{})
+			return 0
+		}))
+		t.RawSetString("durable", L.NewFunction(func(L *lua.LState) int {
+			err := Durable(L)(context.Background())
+			L.Push(lua.LBool(errors.Is(err, ErrNotDurable)))
+			return 1
+		}))
+		L.Push(t)
+		return 1
+	}})
+}
+
+func TestGoModuleInject(t *testing.T) {
+	s, h := input(`
+require "string"
+local m = require "test_gomodule"
+function process_message()
+  m.inject("hello")
+  assert(m.durable(), "fake host is not durable")
+  local ok, err = pcall(m.raw, "not a message \255")
+  assert(not ok and err:find("invalid protobuf"), err)
+  return 0
+end`).mustLoad(t)
+	defer s.Close(false)
+	if _, _, err := s.ProcessInput(Checkpoint{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(h.msgs))
+	}
+	m := h.msgs[0]
+	if m.Type != "go" || m.Payload != "hello" || m.Logger == "" || m.Timestamp == 0 || m.Uuid == ([16]byte{}) {
+		t.Errorf("message %+v: want Type, Payload and the default headers", m)
+	}
+	if cp := s.LastCheckpoint(); cp.Kind != CheckpointString || len(cp.String) != MaxCheckpointSize+1 {
+		t.Errorf("checkpoint kind %v, %d bytes", cp.Kind, len(cp.String))
+	}
+}
+
+func TestGoModuleInjectAnalysisRefused(t *testing.T) {
+	s, _ := analysis(`
+require "string"
+local m = require "test_gomodule"
+function process_message()
+  local ok, err = pcall(m.inject, "x")
+  assert(not ok and err:find("input and output plugins"), err)
+  return 0
+end
+function timer_event() end`).mustLoad(t)
+	defer s.Close(false)
+	if _, _, err := s.ProcessMessage(testMessage(t, "t", "p")); err != nil {
+		t.Fatal(err)
+	}
+}
