@@ -223,7 +223,20 @@ func TestIOLibrary(t *testing.T) {
 		assert(f:read() == nil)
 		f:seek("set", 0)
 		assert(f:read(3) == "lin")
+		-- where am I, with and without arguments: reading goes on from there
+		assert(f:seek() == 3 and f:seek("cur") == 3 and f:seek("cur", 0) == 3)
+		assert(f:read(2) == "e1" and f:seek() == 5)
+		assert(f:seek("cur", -2) == 3 and f:read(2) == "e1")
+		assert(f:seek("set", 3) == 3)
 		assert(f:read("*a") == "e1\n2\n12.5 rest\n")
+		assert(f:seek() == 18 and f:seek("end") == 18)
+		f:close()
+		f = assert(io.open(name))
+		local off = 0
+		for line in f:lines() do
+			off = off + #line + 1
+			assert(f:seek() == off, "seek after a line")
+		end
 		f:close()
 		local n = 0
 		for line in io.lines(name) do n = n + 1 end

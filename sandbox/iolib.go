@@ -396,10 +396,26 @@ func (st *ioState) fileSetvbuf(L *lua.LState) int {
 
 func (st *ioState) fileSeek(L *lua.LState) int {
 	f := st.checkFile(L, 1)
-	whence := L.CheckOption(2, []string{"set", "cur", "end"})
+	whence := 1 // "cur", Lua's default
+	if L.Get(2) != lua.LNil {
+		whence = L.CheckOption(2, []string{"set", "cur", "end"})
+	}
 	off := L.OptInt64(3, 0)
 	if f.f == nil {
 		return result(L, errors.New("cannot seek on a pipe"), "")
+	}
+	if whence == 1 && off == 0 && (f.w == nil || f.w.Buffered() == 0) {
+		// Where am I: the common fh:seek() after reading a line. The
+		// read buffer stays (gopher-lua's own seek drops it every call).
+		pos, err := f.f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return result(L, err, "")
+		}
+		if f.r != nil {
+			pos -= int64(f.r.Buffered())
+		}
+		L.Push(lua.LNumber(pos))
+		return 1
 	}
 	if err := f.flush(); err != nil {
 		return result(L, err, "")

@@ -1,0 +1,249 @@
+// Command bench measures sightline on nginx access logs, the issue's
+// speed bars: it generates logs with ../shared/bench/gen_nginx_log.py,
+// runs `sightline run -once` with an input shape, the input queue and an
+// output that counts, and prints lines per second (from the start of the
+// process to its exit, so start-up and drain included) and peak RSS.
+//
+//	go run ./test/bench                  # every scenario, 1,000,000 lines
+//	go run ./test/bench -lines 200000 -run lua
+//
+// Shapes: "lua" is an input written as the reference's own benchmark is
+// (io.open, fh:lines(), grammar:match(line) of lpeg.common_log_format,
+// inject_message(msg, fh:seek()) per line); "logstreamer" is the standard
+// logstreamer input with the decoders.nginx.access decoder. Each runs on
+// one file of the combined format, one of the msec format, and three
+// files at once (three inputs). The page cache is warmed before each run.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+var (
+	lines  = flag.Int("lines", 1_000_000, "lines per log file")
+	runRe  = flag.String("run", "", "run only the scenarios whose name contains this")
+	keep   = flag.Bool("keep", false, "keep the work directory")
+	gen    = flag.String("gen", "../shared/bench/gen_nginx_log.py", "the log generator")
+	binArg = flag.String("bin", "", "a sightline binary (default: build ./cmd/sightline)")
+)
+
+// formats are the generator's --format values and their nginx log_format.
+var formats = map[string]string{
+	"combined": `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`,
+	"msec":     `$remote_addr $msec "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"`,
+}
+
+type scenario struct {
+	name   string
+	shape  string // "lua" or "logstreamer"
+	format string
+	files  int
+}
+
+var scenarios = []scenario{
+	{"lua/combined", "lua", "combined", 1},
+	{"lua/msec", "lua", "msec", 1},
+	{"lua/msec x3", "lua", "msec", 3},
+	{"logstreamer/combined", "logstreamer", "combined", 1},
+	{"logstreamer/msec", "logstreamer", "msec", 1},
+	{"logstreamer/msec x3", "logstreamer", "msec", 3},
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	work, err := os.MkdirTemp("", "sightline-bench-")
+	if err != nil {
+		return err
+	}
+	if *keep {
+		fmt.Println("work directory:", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	bin := *binArg
+	if bin == "" {
+		bin = filepath.Join(work, "sightline")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/sightline")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("building sightline: %w", err)
+		}
+	}
+	fmt.Printf("%d lines per file, %d CPUs (%s/%s)\n", *lines, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("%-22s %12s %10s %12s %10s\n", "scenario", "lines/s", "seconds", "peak RSS", "B/msg")
+	logs := map[string]string{}
+	for _, sc := range scenarios {
+		if *runRe != "" && !strings.Contains(sc.name, *runRe) {
+			continue
+		}
+		var files []string
+		for i := range sc.files {
+			key := fmt.Sprintf("%s.%d", sc.format, i)
+			if logs[key] == "" {
+				p := filepath.Join(work, "access_"+key+".log")
+				if err := generate(p, sc.format, i); err != nil {
+					return err
+				}
+				logs[key] = p
+			}
+			files = append(files, logs[key])
+		}
+		res, err := runScenario(bin, filepath.Join(work, strings.NewReplacer("/", "_", " ", "_").Replace(sc.name)), sc, files)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		fmt.Printf("%-22s %12.0f %10.2f %9.1f MiB %10.0f\n", sc.name, float64(res.lines)/res.elapsed.Seconds(),
+			res.elapsed.Seconds(), float64(res.maxRSS)/(1<<20), float64(res.queueBytes)/float64(res.lines))
+	}
+	return nil
+}
+
+func generate(path, format string, i int) error {
+	cmd := exec.Command("python3", *gen, "--lines", strconv.Itoa(*lines), "--format", format,
+		"--seed", strconv.Itoa(i+1), "--seq-start", strconv.Itoa(i**lines+1), "--out", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("generating %s: %w", path, err)
+	}
+	return nil
+}
+
+type result struct {
+	lines      int
+	elapsed    time.Duration
+	maxRSS     int64 // bytes
+	queueBytes int64
+}
+
+// The counting output: it writes how many messages it saw at shutdown.
+const countOutput = `require "io"
+local n = 0
+function process_message() n = n + 1 return 0 end
+function timer_event(ns, shutdown)
+  if shutdown then
+    local f = assert(io.open(read_config("count_file"), "w"))
+    f:write(n) f:close()
+  end
+end
+`
+
+// The reference's benchmark input, shape 1.
+const luaInput = `require "io"
+local clf = require "lpeg.common_log_format"
+local grammar = clf.build_nginx_grammar(read_config("log_format"))
+local file = read_config("input_file")
+local msg = {Type = "logfile", Logger = "bench", Hostname = "bench", Fields = nil}
+
+function process_message(checkpoint)
+  local fh = assert(io.open(file, "rb"))
+  if checkpoint then fh:seek("set", checkpoint) end
+  for line in fh:lines() do
+    local fields = grammar:match(line)
+    if fields then
+      msg.Timestamp = fields.time
+      fields.time = nil
+      msg.Fields = fields
+      inject_message(msg, fh:seek())
+    end
+  end
+  fh:close()
+  return 0
+end
+`
+
+func runScenario(bin, dir string, sc scenario, files []string) (result, error) {
+	for _, d := range []string{"run/input", "run/analysis", "run/output"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return result{}, err
+		}
+	}
+	write := func(rel, text string) error { return os.WriteFile(filepath.Join(dir, rel), []byte(text), 0o644) }
+	if err := write("sightline.toml", "output_path = \"output\"\nsandbox_run_path = \"run\"\nsandbox_install_path = \"\"\nlog_level = \"warn\"\n"+
+		"[input_defaults]\ninstruction_limit = 0\n"); err != nil {
+		return result{}, err
+	}
+	if err := write("run/output/counter.lua", countOutput); err != nil {
+		return result{}, err
+	}
+	if err := write("run/output/counter.cfg", "filename = \"counter.lua\"\nmessage_matcher = \"TRUE\"\ncount_file = \"count\"\n"); err != nil {
+		return result{}, err
+	}
+	if sc.shape == "lua" {
+		if err := write("run/input/bench.lua", luaInput); err != nil {
+			return result{}, err
+		}
+	}
+	for i, f := range files {
+		var cfg string
+		switch sc.shape {
+		case "lua":
+			cfg = fmt.Sprintf("filename = \"bench.lua\"\ninput_file = %q\nlog_format = %q\n", f, formats[sc.format])
+		case "logstreamer":
+			sub := filepath.Join(dir, fmt.Sprintf("logs%d", i))
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				return result{}, err
+			}
+			if err := os.Symlink(f, filepath.Join(sub, "access.log")); err != nil {
+				return result{}, err
+			}
+			cfg = fmt.Sprintf("filename = \"logstreamer.lua\"\nlog_directory = %q\nfile_match = 'access\\.log'\n"+
+				"decoder_module = \"decoders.nginx.access\"\ndecoders_nginx_access = {log_format = %q}\n", sub, formats[sc.format])
+		}
+		if err := write(fmt.Sprintf("run/input/in%d.cfg", i), cfg); err != nil {
+			return result{}, err
+		}
+	}
+	want := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f) // warms the page cache too
+		if err != nil {
+			return result{}, err
+		}
+		want += bytes.Count(data, []byte("\n"))
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "run", "-once", "-config", "sightline.toml")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return result{}, fmt.Errorf("%v\n%s", err, stderr.String())
+	}
+	elapsed := time.Since(start)
+	data, err := os.ReadFile(filepath.Join(dir, "count"))
+	if err != nil {
+		return result{}, fmt.Errorf("the counting output wrote no count: %v\n%s", err, stderr.String())
+	}
+	got, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || got != want {
+		return result{}, fmt.Errorf("the output counted %q messages, want %d\n%s", data, want, stderr.String())
+	}
+	var qb int64
+	segs, _ := filepath.Glob(filepath.Join(dir, "output", "input", "*.log"))
+	for _, s := range segs {
+		if fi, err := os.Stat(s); err == nil {
+			qb += fi.Size()
+		}
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return result{lines: want, elapsed: elapsed, maxRSS: rss, queueBytes: qb}, nil
+}
