@@ -4,4 +4,6 @@ package luamodules
 // decoder, with package decoder) in its init function. One line each.
 import (
 	_ "github.com/sightline/sightline/lua_modules/decoder"
+	_ "github.com/sightline/sightline/lua_modules/procexec"
+	_ "github.com/sightline/sightline/lua_modules/stdcodec"
 )
