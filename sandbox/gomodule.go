@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -40,6 +41,36 @@ func MaxMessageSize(L *lua.LState) int {
 		return s.maxMsg
 	}
 	return config.DefaultMaxMessageSize
+}
+
+// Logger returns the plugin's logger, for Go modules to report what they
+// skip or recover from (a discarding logger for a state that is not a
+// sandbox's).
+func Logger(L *lua.LState) *slog.Logger {
+	if s := sandboxOf(L); s != nil {
+		return s.logger()
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// BatchHost is a Host that can tell whether it runs in batch mode
+// (sightline run -once): the runner's input host is one.
+type BatchHost interface {
+	// BatchMode reports whether the plugin runs in batch mode.
+	BatchMode() bool
+}
+
+// BatchMode reports whether the plugin running L runs in batch mode
+// (sightline run -once), where a continuous input is expected to read
+// what there is and return: the logstreamer reads every stream to its
+// end. False for a host that cannot tell.
+func BatchMode(L *lua.LState) bool {
+	if s := sandboxOf(L); s != nil {
+		if h, ok := s.host.(BatchHost); ok {
+			return h.BatchMode()
+		}
+	}
+	return false
 }
 
 // Inject is inject_message for a Go module: raw is an encoded message
@@ -134,3 +165,32 @@ func Durable(L *lua.LState) func(ctx context.Context) error {
 // ErrNotDurable is returned by the function of Durable when the plugin's
 // host cannot tell when its messages are durable.
 var ErrNotDurable = errors.New("sandbox: the host cannot tell when injected messages are durable")
+
+// OutputLimit returns the plugin's output_limit in bytes, 0 for none: the
+// most a module may build for the plugin in one output (an encoded
+// document, a formatted line). For a state that is not a sandbox's it is
+// the reference's default, 64 KiB.
+func OutputLimit(L *lua.LState) int64 {
+	if s := sandboxOf(L); s != nil {
+		return s.plugin.OutputLimit
+	}
+	return 64 << 10
+}
+
+// MemoryLimit returns the plugin's memory_limit in bytes, 0 for none (and
+// for a state that is not a sandbox's).
+func MemoryLimit(L *lua.LState) int64 {
+	if s := sandboxOf(L); s != nil {
+		return s.plugin.MemoryLimit
+	}
+	return 0
+}
+
+// Alloc is for Go modules about to build a value of n bytes for the
+// plugin (a decoded document, a large string): as the built-ins do, it
+// raises "not enough memory" when n alone is over the plugin's
+// memory_limit, and counts n toward the heap check, which terminates the
+// plugin when its heap is over the limit.
+func Alloc(L *lua.LState, n int64) {
+	checkAlloc(L, n)
+}
