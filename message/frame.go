@@ -83,6 +83,12 @@ type ScanOptions struct {
 	// ReadSize is the size of each read from the underlying reader
 	// (default 256 KiB).
 	ReadSize int
+	// DropOversize makes a frame whose message_length exceeds
+	// MaxMessageSize damage as soon as its header is read, checksum or
+	// not, as the reference does: the buffer then never grows past
+	// MaxMessageSize plus a header and ReadSize (input from a network
+	// peer, where a frame's length is not to be trusted).
+	DropOversize bool
 }
 
 // Scanner finds frames in a byte stream and resynchronises after damage as
@@ -235,6 +241,10 @@ func (s *Scanner) scan() (bool, int) {
 		}
 		if mlen == 0 || mlen > HardCap {
 			s.skip(1, "bad message length")
+			continue
+		}
+		if s.opts.DropOversize && mlen > s.max {
+			s.skip(1, "message longer than max_message_size")
 			continue
 		}
 		total := hlen + 3 + mlen
