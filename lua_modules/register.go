@@ -6,6 +6,7 @@ import (
 	_ "github.com/sightline/sightline/lua_modules/cjson"
 	_ "github.com/sightline/sightline/lua_modules/clf"
 	_ "github.com/sightline/sightline/lua_modules/decoder"
+	_ "github.com/sightline/sightline/lua_modules/fileout"
 	_ "github.com/sightline/sightline/lua_modules/hekatcp"
 	_ "github.com/sightline/sightline/lua_modules/httpout"
 	_ "github.com/sightline/sightline/lua_modules/procexec"
