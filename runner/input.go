@@ -142,6 +142,9 @@ func (in *input) doneCh() <-chan struct{} { return in.done }
 func (in *input) abandon()                { in.p.sb.Abandon() }
 func (in *input) String() string          { return in.p.key.String() }
 
+// BatchMode is sandbox.BatchHost's: true under sightline run -once.
+func (in *input) BatchMode() bool { return in.d.opts.once }
+
 // durableWait is how long Durable's function waits for the flusher's
 // checkpoint tick before syncing the queue itself.
 const durableWait = 20 * time.Millisecond

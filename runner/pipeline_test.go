@@ -105,7 +105,7 @@ function timer_event(ns, shutdown) end
 	e.plugin("analysis", "c", "message_matcher = \"Type == 'seq'\"\nprocess_message_inject_limit = 1\nthread = 2", tag("c"))
 	e.plugin("input", "gen", fmt.Sprintf("count = %d", n+5), counter)
 	e.run(Options{}, "c", func() bool {
-		return len(lines(t, out("c"))) >= n+5 && len(lines(t, out("a"))) >= n+5
+		return len(lines(t, out("c"))) >= n+5 && len(lines(t, out("a"))) >= n+5 && len(lines(t, out("b"))) >= n+5
 	})
 	time.Sleep(100 * time.Millisecond)
 	for _, name := range []string{"a", "b", "c"} {

@@ -63,6 +63,13 @@ func runExample(t *testing.T, src string) {
 	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
+	// git keeps no empty directories: a case needs only the run
+	// directories it uses.
+	for _, d := range []string{"input", "analysis", "output"} {
+		if err := os.MkdirAll(filepath.Join(dir, "run", d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Configs and Lua must not be writable by group or others, whatever
 	// the umask that checked them out.
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -4,6 +4,7 @@
 //	sightline run -once [-config FILE]  batch mode, as hindsight_cli
 //	sightline cat [flags] FILE|DIR|- print the messages of a queue (see internal/catcmd)
 //	sightline stats [-config FILE | -url URL]  the plugin table of a daemon (see internal/statscmd)
+//	sightline logstreamer [-config FILE]  the logstreamer inputs' streams (see internal/logstreamercmd)
 //	sightline version                print the version
 //
 // run reads the main config (default /etc/sightline/sightline.toml) and
@@ -36,6 +37,7 @@ import (
 	"github.com/sightline/sightline/config"
 	"github.com/sightline/sightline/internal/catcmd"
 	"github.com/sightline/sightline/internal/checkcmd"
+	"github.com/sightline/sightline/internal/logstreamercmd"
 	"github.com/sightline/sightline/internal/sdnotify"
 	"github.com/sightline/sightline/internal/statscmd"
 	_ "github.com/sightline/sightline/lua_modules" // the modules plugins require
@@ -66,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return checkcmd.Run(args, stdout, stderr)
 	case "stats":
 		return statscmd.Run(args, stdout, stderr)
+	case "logstreamer":
+		return logstreamercmd.Run(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sightline", versionString())
 		return 0
@@ -85,6 +89,8 @@ func usage(w io.Writer) {
                                    batch mode: run the inputs to completion, drain, exit
   sightline check [-config FILE]   validate the main config, every plugin config and its Lua
   sightline cat [flags] FILE|DIR|- print the messages of a queue ("sightline cat -h" for flags)
+  sightline logstreamer [-config FILE]
+                                   the streams and files of each logstreamer.lua input, in reading order
   sightline stats [-config FILE | -url http://HOST:PORT]
                                    print the plugin table of a daemon, from its metrics or plugins.tsv
   sightline version                print the version
