@@ -19,8 +19,9 @@ const (
 )
 
 // maxFileSize bounds what Load reads: a cursor file with a few queues and a
-// fully escaped 8 KiB checkpoint is under 34 KiB.
-const maxFileSize = 1 << 20
+// fully escaped checkpoint of MaxCheckpointSize (4 bytes per byte at
+// worst) is just over 1 MiB.
+const maxFileSize = 2 << 20
 
 // appendState validates s and appends its file form (see doc.go) to b.
 func appendState(b []byte, s State) ([]byte, error) {

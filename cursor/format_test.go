@@ -89,8 +89,8 @@ func TestRoundTrip(t *testing.T) {
 		{"string quotes and newlines", State{Checkpoint: str("a\"b'c\\d\ne\r\n`f` # end\nend\n")}},
 		{"string utf-8", State{Checkpoint: str("日本語 \u2028 \ufeff")}},
 		{"string invalid utf-8", State{Checkpoint: str("\xff\xfe\xc3")}},
-		{"string 8 KiB random", State{Checkpoint: str(randomBytes(MaxCheckpointSize))}},
-		{"string 8 KiB of 0xff", State{Checkpoint: str(strings.Repeat("\xff", MaxCheckpointSize))}},
+		{"string of the largest size, random", State{Checkpoint: str(randomBytes(MaxCheckpointSize))}},
+		{"string of the largest size, 0xff", State{Checkpoint: str(strings.Repeat("\xff", MaxCheckpointSize))}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestSaveRefusesInvalid(t *testing.T) {
 		st   State
 		want error
 	}{
-		{"checkpoint 8 KiB + 1", State{Checkpoint: str(strings.Repeat("x", MaxCheckpointSize+1))}, ErrCheckpointTooLarge},
+		{"checkpoint one byte too large", State{Checkpoint: str(strings.Repeat("x", MaxCheckpointSize+1))}, ErrCheckpointTooLarge},
 		{"unknown checkpoint kind", State{Checkpoint: Checkpoint{Kind: 9}}, ErrInvalidCheckpoint},
 		{"queue name with space", State{Queues: map[string]queue.Position{"in put": {}}}, ErrInvalidQueue},
 		{"empty queue name", State{Queues: map[string]queue.Position{"": {}}}, ErrInvalidQueue},

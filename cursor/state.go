@@ -9,8 +9,10 @@ import (
 )
 
 // MaxCheckpointSize is the largest string checkpoint, in bytes, an input
-// plugin may keep (8 KiB; the reference allows 8191).
-const MaxCheckpointSize = 8 << 10
+// plugin may keep: 256 KiB. Lua code may set at most 8191 bytes, as in the
+// reference (sandbox.MaxCheckpointSize); Go modules keep larger ones (the
+// logstreamer's journal of every stream it follows).
+const MaxCheckpointSize = 256 << 10
 
 // maxQueueName bounds a queue name so a line of the file stays short.
 const maxQueueName = 64
