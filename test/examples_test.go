@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"flag"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,9 +22,13 @@ var updateExamples = flag.Bool("update-examples", false, "rewrite the expected/ 
 // the configs are the case's files). Then every file under expected/ must
 // equal what the run left at the same relative path, except
 // expected/stdout, compared with the process's standard output, and
-// expected/exit_code, its exit status (0 when absent). Write an example's
-// expected files with `go test ./test -run Examples -update-examples`, and
-// read them before committing.
+// expected/exit_code, its exit status (0 when absent). A file "stdin" in
+// the case is piped to the process's standard input. Plugins several
+// examples share (a generating input, an output dumping messages
+// deterministically) are in plugins/testdata/shared/<type>/: a case uses
+// them with sandbox_install_path = "shared". Write an example's expected
+// files with `go test ./test -run Examples -update-examples`, and read
+// them before committing.
 func TestExamples(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -63,6 +68,9 @@ func runExample(t *testing.T, src string) {
 	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.CopyFS(filepath.Join(dir, "shared"), os.DirFS(filepath.Join("..", "plugins", "testdata", "shared"))); err != nil {
+		t.Fatal(err)
+	}
 	// git keeps no empty directories: a case needs only the run
 	// directories it uses.
 	for _, d := range []string{"input", "analysis", "output"} {
@@ -85,7 +93,22 @@ func runExample(t *testing.T, src string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startEnv(t, dir, []string{"TZ=UTC"}, "run", "-once", "-config", "sightline.toml")
+	var stdin io.Reader
+	if in, err := os.Open(filepath.Join(src, "stdin")); err == nil {
+		defer in.Close()
+		// A pipe, not the file: what an input meets in `producer | sightline`.
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pr.Close()
+		go func() {
+			_, _ = io.Copy(pw, in)
+			pw.Close()
+		}()
+		stdin = pr
+	}
+	p := startStdin(t, dir, stdin, "run", "-once", "-config", "sightline.toml")
 	code := p.wait(t, 2*time.Minute)
 	wantCode := 0
 	if b, err := os.ReadFile(filepath.Join(src, "expected", "exit_code")); err == nil {
@@ -102,7 +125,7 @@ func runExample(t *testing.T, src string) {
 			return err
 		}
 		rel, _ := filepath.Rel(expDir, e)
-		if rel == "exit_code" {
+		if rel == "exit_code" || rel == "stdin" {
 			return nil
 		}
 		var got []byte

@@ -3,7 +3,6 @@ package test
 import (
 	"bytes"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,8 @@ import (
 	"time"
 )
 
-// startStdin runs sightline with args in dir, its standard input read
-// from stdin.
+// startStdin runs sightline with args in dir (TZ=UTC), its standard
+// input read from stdin (none when nil).
 func startStdin(t testing.TB, dir string, stdin io.Reader, args ...string) *proc {
 	t.Helper()
 	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
@@ -30,98 +29,6 @@ func startStdin(t testing.TB, dir string, stdin io.Reader, args ...string) *proc
 		close(p.done)
 	}()
 	return p
-}
-
-// TestStdinExamples runs the examples of stdin.lua that need data on
-// standard input, which the example harness (TestExamples) does not give:
-// each directory plugins/testdata/stdin/<case>/ is an example as
-// TestExamples describes, whose file "stdin" is piped to
-// `sightline run -once`. -update-examples rewrites their expected files.
-func TestStdinExamples(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", "plugins", "testdata", "stdin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		if !c.IsDir() {
-			continue
-		}
-		t.Run(c.Name(), func(t *testing.T) {
-			t.Parallel()
-			runStdinExample(t, filepath.Join(root, c.Name()))
-		})
-	}
-}
-
-func runStdinExample(t *testing.T, src string) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
-		t.Fatal(err)
-	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		mode := fs.FileMode(0o644)
-		if d.IsDir() {
-			mode = 0o755
-		}
-		return os.Chmod(p, mode)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := os.Open(filepath.Join(src, "stdin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	// A pipe, not the file: what stdin.lua meets in `producer | sightline`.
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := startStdin(t, dir, pr, "run", "-once", "-config", "sightline.toml")
-	pr.Close()
-	if _, err := io.Copy(pw, in); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	if code := p.wait(t, time.Minute); code != 0 {
-		t.Fatalf("exit status %d; stderr:\n%s", code, p.stderr)
-	}
-	expDir := filepath.Join(src, "expected")
-	err = filepath.WalkDir(expDir, func(e string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(expDir, e)
-		var got []byte
-		if rel == "stdout" {
-			got = []byte(p.stdout.String())
-		} else if got, err = os.ReadFile(filepath.Join(dir, rel)); err != nil {
-			t.Errorf("%s: %v", rel, err)
-			return nil
-		}
-		if *updateExamples {
-			return os.WriteFile(e, got, 0o644)
-		}
-		want, err := os.ReadFile(e)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from expected/%s\n--- got:\n%s\n--- want:\n%s\n--- stderr:\n%s", rel, rel, clip(got), clip(want), p.stderr)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // stdinTree is a daemon reading lines from stdin.lua, with an output
