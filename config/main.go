@@ -684,6 +684,19 @@ var logLevels = map[string]int{
 	"debug":  7,
 }
 
+// ParseLogLevel parses a syslog level as log_level takes it, for a
+// command line that overrides it: a number 0..7 or a name ("info",
+// "warn", "debug", ...; any case).
+func ParseLogLevel(s string) (int, error) {
+	if n, ok := logLevels[strings.ToLower(s)]; ok {
+		return n, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 7 {
+		return n, nil
+	}
+	return 0, fmt.Errorf("%w: log level %q (want 0..7 or emerg, alert, crit, err, warning, notice, info, debug)", ErrInvalid, s)
+}
+
 // logLevel reads a syslog level: a number 0..7 or its name ("info").
 func (l *mainLoader) logLevel(key string, dst *int) {
 	if l.err != nil {

@@ -33,7 +33,16 @@
 //
 // A failed write, fsync or close is sticky: the writer refuses every later
 // Append with the first error (ErrWriteFailed) and Healthy reports it, since
-// the state of the file after such a failure is unknown.
+// the state of the file after such a failure is unknown. A record Append
+// returned a position for is taken, even when the write or fsync that
+// followed failed. Recover (the owner retries it every few seconds) never
+// appends to the failed segment: it starts a new one holding every record
+// taken after Synced (read back from the failed segment, then those still
+// buffered), fsyncs it, cuts the failed segment back to Synced and makes
+// the writer usable again. Synced then covers every record taken before the
+// failure, at the positions Append returned, so cursors and checkpoints
+// that depend on them stay correct; a reader that had read past Synced
+// reads those records again (duplicates, never a loss).
 //
 // # Reading
 //

@@ -101,6 +101,16 @@ type segFile struct {
 	f       File
 	refs    int
 	retired bool
+	closed  bool
+}
+
+// close closes the file once.
+func (s *segFile) close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.f.Close()
 }
 
 // Writer appends framed records to a queue directory. It is safe for
@@ -207,6 +217,7 @@ func (w *Writer) createSegment(id uint64) error {
 	if w.opts.Sync != SyncNone {
 		if err := atomicfile.SyncDir(w.dir); err != nil {
 			f.Close()
+			_ = os.Remove(SegmentPath(w.dir, id)) // empty: a later Recover reuses the id
 			return fmt.Errorf("queue: create segment %d: sync dir: %w", id, err)
 		}
 	}
@@ -223,7 +234,12 @@ func (w *Writer) Dir() string { return w.dir }
 // the position after the record. Under SyncAlways it returns once the
 // record is fsynced. A message longer than MaxMessageSize is refused with a
 // *SizeError and nothing is written. After a write or fsync failure every
-// Append returns that first error.
+// Append returns that first error (ErrWriteFailed) until Recover.
+//
+// A record is taken when Append returns its position, error or not: when
+// the write, roll or fsync that follows the framing fails, Append returns
+// the error with the position, and the record is kept by Recover. A zero
+// Position with an error means the record was not taken.
 func (w *Writer) Append(msg []byte) (Position, error) {
 	if len(msg) > w.opts.MaxMessageSize {
 		return Position{}, &SizeError{Size: len(msg), Max: w.opts.MaxMessageSize}
@@ -247,11 +263,11 @@ func (w *Writer) Append(msg []byte) (Position, error) {
 	}
 	w.mu.Unlock()
 	if err != nil {
-		return Position{}, err
+		return pos, err
 	}
 	if w.opts.Sync == SyncAlways {
 		if err := w.syncTo(pos); err != nil {
-			return Position{}, err
+			return pos, err
 		}
 	}
 	return pos, nil
@@ -310,9 +326,10 @@ func (w *Writer) rollLocked() error {
 			return w.failLocked(fmt.Errorf("sync segment %d: %w", old.id, err))
 		}
 	}
+	w.synced = w.pos // all of old is durable
 	old.retired = true
 	if old.refs == 0 {
-		if err := old.f.Close(); err != nil {
+		if err := old.close(); err != nil {
 			return w.failLocked(fmt.Errorf("close segment %d: %w", old.id, err))
 		}
 	}
@@ -390,7 +407,7 @@ func (w *Writer) syncTo(target Position) error {
 		return w.failLocked(fmt.Errorf("sync segment %d: %w", seg.id, err))
 	}
 	if seg.retired && seg.refs == 0 {
-		if err := seg.f.Close(); err != nil {
+		if err := seg.close(); err != nil {
 			return w.failLocked(fmt.Errorf("close segment %d: %w", seg.id, err))
 		}
 	}
@@ -441,7 +458,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
-	if cerr := w.seg.f.Close(); cerr != nil && err == nil && w.err == nil {
+	if cerr := w.seg.close(); cerr != nil && err == nil && w.err == nil {
 		err = fmt.Errorf("queue: close segment %d: %w", w.seg.id, cerr)
 	}
 	if lerr := w.lock.Close(); lerr != nil && err == nil {

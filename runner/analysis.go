@@ -41,6 +41,9 @@ type group struct {
 	target *group             // catch-up groups: the group joined when level
 	cancel context.CancelFunc // catch-up groups: stops it
 
+	ctx context.Context // run's; set before any plugin runs
+	fl  flow            // its reading and injecting, for backpressure
+
 	// Requests from other goroutines (join, remove), served between two
 	// records. mu is a leaf lock: nothing is called while it is held but
 	// wake, which only cancels a context.
@@ -67,6 +70,7 @@ type analysisPlugin struct {
 	injPos   queue.Position // analysis queue position after its last injection
 	injected bool
 	deps     [1]cursor.Dep
+	heldStop bool // an injection ended with errHeldStop: it was stopping
 
 	ticker time.Duration
 	next   time.Time // next timer_event
@@ -91,7 +95,7 @@ func (d *daemon) loadAnalysis(sp *spec, dynamic bool) (*analysisPlugin, error) {
 		return nil, err
 	}
 	a.ticker = time.Duration(a.p.cfg.TickerInterval) * time.Second
-	a.pin = d.addPin(a.p.key, map[string]queue.Position{queueInput: a.start})
+	a.pin = d.addPin(a.p, map[string]queue.Position{queueInput: a.start})
 	return a, nil
 }
 
@@ -143,12 +147,18 @@ func (g *group) add(a *analysisPlugin) {
 	g.d.obs.add(a.p, g.id, a.pin.start)
 }
 
-// Inject is the plugin's inject_message: into the analysis queue.
+// Inject is the plugin's inject_message: into the analysis queue. It
+// waits while the queue holds analysis injections (lag backpressure,
+// max_queue_size, a failed writer): a request to the group or the group's
+// end lets it go on, a failed writer ends it with errHeldStop at shutdown.
 func (a *analysisPlugin) Inject(msg []byte, _ sandbox.Checkpoint) error {
-	d := a.g.d
-	pos, err := d.anW.Append(msg)
+	g := a.g
+	d := g.d
+	h := holdSpec{mask: analysisHolds, own: &g.fl, p: a.p, stop: g.ctx.Done(), lift: true, end: d.ctx.Done(), g: g}
+	pos, err := d.appendHeld(d.anQ, msg, &h)
 	if err != nil {
-		return d.appendFailed(err)
+		a.heldStop = errors.Is(err, errHeldStop)
+		return err
 	}
 	a.injPos, a.injected = pos, true
 	a.g.dirty = true
@@ -161,6 +171,10 @@ func (a *analysisPlugin) Inject(msg []byte, _ sandbox.Checkpoint) error {
 // serves the requests of other goroutines between two records.
 func (g *group) run(ctx context.Context) {
 	defer close(g.done)
+	g.ctx = ctx
+	g.fl.name, g.fl.into = g.String(), qAn
+	g.d.addFlow(&g.fl)
+	defer g.d.dropFlow(&g.fl)
 	now := time.Now()
 	for _, a := range g.plugins {
 		if !g.d.opts.once { // batch mode: the first tick is immediate
@@ -201,11 +215,13 @@ func (g *group) openReader(pos queue.Position) error {
 		return err
 	}
 	g.r, g.pos = r, pos
+	g.fl.open(qIn, pos)
 	return nil
 }
 
 func (g *group) closeReader() {
 	if g.r != nil {
+		g.fl.close(qIn)
 		g.r.Close()
 		g.r = nil
 	}
@@ -253,6 +269,7 @@ func (g *group) read(ctx context.Context) {
 		}
 		g.process(r.Message(), r.Position())
 		g.pos = r.Position()
+		g.fl.at(qIn, g.pos)
 	}
 }
 
@@ -364,7 +381,7 @@ func (g *group) timer(a *analysisPlugin, now time.Time) {
 // terminate takes a failed plugin out of the group. Its cursor stays.
 func (g *group) terminate(a *analysisPlugin, err error) {
 	a.dead = true
-	if errors.Is(err, sandbox.ErrShutdown) {
+	if errors.Is(err, sandbox.ErrShutdown) || a.heldStop {
 		a.p.log.Info("stopped while running")
 	} else {
 		g.d.terminated(a.p, err)

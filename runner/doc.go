@@ -91,8 +91,69 @@
 // At startup and every PruneInterval each queue is pruned below the lowest position held
 // by any analysis or output cursor that reads it: the saved cursor files
 // (so a stopped or terminated plugin's cursor keeps its data) and the
-// running plugins' latest cursors or, before their first, their starting
-// positions. A queue that nobody reads is pruned up to its writer.
+// running plugins' starting positions before their first cursor. A
+// running plugin's newer cursor in memory counts only if that plugin has
+// injected nothing since the daemon started (its cursor then depends on
+// no unsynced injection), so a disk too full to save cursors still gets
+// pruned. A queue that nobody reads is pruned up to its writer.
+//
+// While free disk is at or under the backpressure_disk_free floor, each
+// queue is pruned at every tick, and below the running plugins' cursors
+// only: the segments that only stopped or terminated plugins' cursors
+// still hold are deleted, logged ("disk low: deleted queue segments that
+// only stopped or terminated plugins had not read", with the plugins,
+// segments and bytes) and counted (sightline_queue_pruned_unread_bytes_total):
+// a stopped plugin does not hold the running ones up by disk.
+//
+// # Backpressure, max_queue_size and failed writes
+//
+// pressure.go. Each queue has a gate, a set of reasons that hold the
+// injections into it, which the maintenance goroutine sets every second
+// (or PruneInterval, if shorter) and whenever an injection rolls a
+// segment; a held inject_message waits in Inject and goes on as soon as
+// its reasons clear:
+//
+//   - lag (backpressure = N): the queue's writer is more than N segments
+//     (output_size units) ahead of the slowest running reader of the
+//     queue, by read position (analysis groups and catch-up readers,
+//     outputs; stopped and terminated plugins do not count);
+//   - disk (backpressure_disk_free = N, default 4): free space on the
+//     queue's file system is at or under N × output_size;
+//   - max_queue_size with queue_full = "block": the queue's segment files
+//     hold more bytes than max_queue_size (the queue is pruned at every
+//     tick while over). With "drop_oldest" nothing waits: the oldest
+//     segments are deleted, read or not, until the queue is under the
+//     limit, logged with the plugins whose cursors had not passed them
+//     and counted (sightline_queue_dropped_bytes_total); such a plugin's
+//     reader logs the missing segment and reads on at the oldest left;
+//   - a failed write or fsync of the queue's writer (disk full, EIO).
+//
+// Inputs wait for all four. An analysis plugin waits for a failed writer,
+// max_queue_size and lag; an output injecting into the input queue for a
+// failed writer and lag: not for disk (nor, for outputs, max_queue_size),
+// since readers are what empties the queues. Their lag leaves out
+// themselves and the readers waiting in Inject, so that an analysis
+// plugin and an output injecting into each other's queue, or an output
+// injecting into the queue it reads, never wait on each other for good.
+// "applying backpressure (lag|disk|max_queue_size)" and "releasing
+// backpressure" are logged per queue, and sightline_queue_backpressure is
+// 1 meanwhile; /healthz does not change. Batch mode applies none of
+// them (its stages run one after the other), but a failed writer.
+//
+// A waiting Inject returns an error at once when its plugin is stopped
+// (an input stopped, or any plugin killed), and the plugin is logged as
+// stopped, not terminated; an analysis plugin or output whose own end
+// comes (shutdown, a reload) appends anyway, as it finishes its record,
+// unless the writer has failed.
+//
+// A queue writer whose write or fsync failed holds every injection into
+// its queue; nothing taken is lost: every RecoverInterval (3 s) the
+// writer is recovered on a new segment (queue.Writer.Recover), with the
+// records taken after its last sync carried over, and the injections go
+// on. Meanwhile /healthz answers 503 with the error,
+// sightline_queue_writable is 0, and the cursors that depend on the
+// queue are not saved; at shutdown a last Recover is tried, and a writer
+// still failed makes Run return the error.
 //
 // # Termination
 //
@@ -100,8 +161,9 @@
 // logged, gets its .err file, and stops; the others go on. Its cursor is
 // kept (an output with remove_checkpoints_on_terminate has its cursor
 // deleted). With shutdown_on_terminate the daemon shuts down cleanly.
-// A failed queue write or read is fatal: the daemon shuts down and Run
-// returns the error.
+// A failed queue read is fatal: the daemon shuts down and Run returns the
+// error. A failed queue write is not (see "Backpressure, max_queue_size
+// and failed writes").
 //
 // # Shutdown
 //
@@ -163,14 +225,17 @@
 //     memory and the other maxima of plugins.tsv, the cursor lag in bytes
 //     of each queue it reads (from its committed cursor to the end of the
 //     queue files) and, for an output, the age of the oldest message it
-//     read and did not commit; per queue, labelled queue, its size,
-//     segments, disk free, whether its writer is healthy, bytes and
-//     segments pruned, and backpressure and dropped bytes, which stay 0
-//     until backpressure and max_queue_size exist.
+//     read and did not commit (a message it retries included); per queue,
+//     labelled queue, its size, segments, disk free, whether its writer
+//     is healthy and how often it recovered, bytes and segments pruned,
+//     whether backpressure holds its injections, bytes dropped for
+//     max_queue_size and bytes of stopped plugins pruned under the disk
+//     floor.
 //   - /healthz: 200 and "ok", or 503 and one reason a line: a loaded
 //     plugin that terminated (name and error), a plugin that failed to
-//     load and runs in no version, a queue writer that failed
-//     (queue.Writer.Healthy), "shutting down".
+//     load and runs in no version, a queue writer that failed and has not
+//     recovered yet (queue.Writer.Healthy), "shutting down". Backpressure
+//     is not a reason.
 //
 // The address is bound before any plugin starts (a port in use fails
 // Run) and logged ("metrics listening"); the server stops after the
@@ -182,8 +247,8 @@
 // clock twice costs more than many matchers (stats.go, BenchmarkHooks).
 // The oldest uncommitted age is now minus the Timestamp of the record at
 // the output's committed position, in each queue where it read past that
-// position: the message's own time, so a plugin that sets Timestamp from
-// its data gives the data's age. An output publishes that position only
+// position (or holds a message it retries, -3): the message's own time,
+// so a plugin that sets Timestamp from its data gives the data's age. An output publishes that position only
 // when it changes while records are pending, so one that commits every
 // record pays nothing for it.
 //
@@ -196,6 +261,4 @@
 // Each window's utilisation of the analysis threads also places analysis
 // plugins (§3.3); before the first window there is none, and placement
 // goes by the number of plugins.
-//
-// Not yet here (later steps): backpressure, max_queue_size.
 package runner

@@ -58,9 +58,11 @@ func (f *flusher) wait() <-chan struct{} {
 }
 
 // Flush flushes the writer now and wakes the waiters. A failed writer is
-// fatal; a closed one (shutdown) is not.
+// left to the maintenance goroutine, which holds the injections and
+// recovers it; a closed one (shutdown) is no error; anything else is
+// fatal.
 func (f *flusher) Flush() {
-	if err := f.w.Flush(); err != nil && !errors.Is(err, queue.ErrClosed) {
+	if err := f.w.Flush(); err != nil && !errors.Is(err, queue.ErrClosed) && !errors.Is(err, queue.ErrWriteFailed) {
 		f.fail(err)
 	}
 	f.mu.Lock()

@@ -9,7 +9,8 @@ import (
 
 // unhealthy returns why the daemon is not healthy, one reason per line,
 // or nothing when every loaded plugin runs (or finished cleanly) and both
-// queue writers are healthy. ctx is the daemon's: once it ends, the
+// queue writers are healthy. Backpressure is not a reason: it is the
+// daemon doing its job. ctx is the daemon's: once it ends, the
 // daemon is shutting down.
 func (d *daemon) unhealthy(ctx context.Context) []string {
 	var reasons []string
@@ -27,7 +28,7 @@ func (d *daemon) unhealthy(ctx context.Context) []string {
 	}
 	for _, q := range []string{queueInput, queueAnalysis} {
 		if err := d.writer(q).Healthy(); err != nil {
-			reasons = append(reasons, fmt.Sprintf("queue %s not writable: %v", q, err))
+			reasons = append(reasons, fmt.Sprintf("queue %s not writable (injections wait; retrying every %v): %v", q, d.opts.RecoverInterval, err))
 		}
 	}
 	return reasons

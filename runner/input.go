@@ -23,6 +23,8 @@ type input struct {
 	appended bool           // lastPos is set
 	dirty    bool           // appended since the last flush
 	deps     [1]cursor.Dep
+	hold     holdSpec // what its injections wait for
+	heldStop bool     // an injection ended with errHeldStop: the plugin was stopping
 
 	stopCh chan struct{} // closed at shutdown: ends a poll wait
 	done   chan struct{} // closed when run returns
@@ -39,16 +41,20 @@ func (d *daemon) loadInput(sp *spec) (*input, error) {
 	if in.p, err = d.newPlugin(sp, in); err != nil {
 		return nil, err
 	}
+	in.hold = holdSpec{mask: inputHolds, p: in.p, stop: in.stopCh}
 	d.obs.add(in.p, -1, nil)
 	return in, nil
 }
 
-// Inject is the plugin's inject_message(msg, checkpoint).
+// Inject is the plugin's inject_message(msg, checkpoint). It waits while
+// the input queue holds injections (backpressure, max_queue_size, a failed
+// writer) and fails with errHeldStop when the plugin is stopped meanwhile.
 func (in *input) Inject(msg []byte, cp sandbox.Checkpoint) error {
 	if msg != nil {
-		pos, err := in.d.inW.Append(msg)
+		pos, err := in.d.appendHeld(in.d.inQ, msg, &in.hold)
 		if err != nil {
-			return in.d.appendFailed(err)
+			in.heldStop = errors.Is(err, errHeldStop)
+			return err
 		}
 		in.lastPos, in.appended, in.dirty = pos, true, true
 		in.state.Queues[queueInput] = pos
@@ -87,7 +93,7 @@ func (in *input) run() {
 		status, msg, err := p.processInput(in.checkpoint())
 		in.flush()
 		if err != nil {
-			if errors.Is(err, sandbox.ErrShutdown) && p.sb.Stopping() {
+			if (errors.Is(err, sandbox.ErrShutdown) || in.heldStop) && p.sb.Stopping() {
 				p.log.Info("stopped while running")
 				break
 			}

@@ -37,8 +37,8 @@ func (d *daemon) startPosition(q string, dynamic bool) (queue.Position, error) {
 }
 
 // addPin registers a reader for pruning.
-func (d *daemon) addPin(key cursor.Key, start map[string]queue.Position) *pin {
-	p := &pin{key: key, start: start}
+func (d *daemon) addPin(pl *plugin, start map[string]queue.Position) *pin {
+	p := &pin{key: pl.key, p: pl, start: start}
 	d.plugMu.Lock()
 	d.pins = append(d.pins, p)
 	d.plugMu.Unlock()

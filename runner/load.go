@@ -33,6 +33,7 @@ type plugin struct {
 	matcher *matcher.Matcher // analysis and output
 	st      pluginStats      // runner-side counts and timings (stats.go)
 	spec    *spec            // what it was created from, to create it again
+	injects bool             // it injected (owned by its goroutine; see daemon.injectors)
 }
 
 // spec is a plugin ready to be created: its config read and checked, the

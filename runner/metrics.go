@@ -228,6 +228,11 @@ type queueState struct {
 	listErr  error
 	writeErr error // the writer's Healthy
 	pruned   pruneCount
+
+	backpressure  bool  // lag, disk or max_queue_size holds injections
+	dropped       int64 // bytes of unread segments deleted (drop_oldest)
+	prunedStopped int64 // bytes deleted under the disk floor that stopped plugins held
+	recoveries    int64 // failed writer recovered
 }
 
 // queueStates returns the figures of both queues.
@@ -245,6 +250,12 @@ func (d *daemon) queueStates() []queueState {
 			q.writeErr = w.Healthy()
 		}
 		q.pruned = d.obs.prunedIn(q.name)
+		if c := d.qctl(q.name); c != nil {
+			q.backpressure = c.gate.bits.Load()&holdPressure != 0
+			q.dropped = c.dropped.Load()
+			q.prunedStopped = c.prunedStopped.Load()
+			q.recoveries = c.recoveries.Load()
+		}
 	}
 	return qs
 }
@@ -256,6 +267,17 @@ func (d *daemon) writer(q string) *queue.Writer {
 		return d.inW
 	case queueAnalysis:
 		return d.anW
+	}
+	return nil
+}
+
+// qctl returns the control of queue q.
+func (d *daemon) qctl(q string) *qctl {
+	switch q {
+	case queueInput:
+		return d.inQ
+	case queueAnalysis:
+		return d.anQ
 	}
 	return nil
 }
@@ -324,7 +346,7 @@ var (
 		"Bytes of the queue at or after the plugin's committed cursor, as the queue files stand on disk.",
 		[]string{"plugin", "queue"}, nil)
 	descUncommittedAge = prometheus.NewDesc("sightline_plugin_oldest_uncommitted_age_seconds",
-		"Output: now minus the Timestamp of the oldest message read and not committed (batching, async, retry); 0 when none.",
+		"Output: now minus the Timestamp of the oldest message read and not committed (batching, async, a message refused with -3 and retried); 0 when none.",
 		[]string{"plugin"}, nil)
 
 	descQueueSize = prometheus.NewDesc("sightline_queue_size_bytes",
@@ -337,10 +359,13 @@ var (
 		"Bytes available to the daemon on the queue's file system.",
 		[]string{"queue"}, nil)
 	descQueueBackpressure = prometheus.NewDesc("sightline_queue_backpressure",
-		"1 while backpressure is applied to the queue's writers; sightline does not apply backpressure yet, so always 0.",
+		"1 while backpressure holds injections into the queue: a reader lags more than backpressure segments, free disk is at or under backpressure_disk_free × output_size, or (queue_full = block) the queue is over max_queue_size.",
 		[]string{"queue"}, nil)
 	descQueueWritable = prometheus.NewDesc("sightline_queue_writable",
-		"1 while the queue's writer is healthy; 0 after a failed write or fsync.",
+		"1 while the queue's writer is healthy; 0 after a failed write or fsync, until it recovers on a new segment (injections into the queue wait meanwhile).",
+		[]string{"queue"}, nil)
+	descQueueRecoveries = prometheus.NewDesc("sightline_queue_write_recoveries_total",
+		"Times the queue's writer recovered on a new segment after a failed write or fsync.",
 		[]string{"queue"}, nil)
 	descQueuePrunedBytes = prometheus.NewDesc("sightline_queue_pruned_bytes_total",
 		"Bytes of segments deleted because every reader had committed past them.",
@@ -349,7 +374,10 @@ var (
 		"Segments deleted because every reader had committed past them.",
 		[]string{"queue"}, nil)
 	descQueueDropped = prometheus.NewDesc("sightline_queue_dropped_bytes_total",
-		"Bytes of unread segments deleted to keep the queue under max_queue_size; not implemented yet, so always 0.",
+		"Bytes of segments deleted, read or not, to keep the queue under max_queue_size (queue_full = drop_oldest).",
+		[]string{"queue"}, nil)
+	descQueuePrunedStopped = prometheus.NewDesc("sightline_queue_pruned_unread_bytes_total",
+		"Bytes of segments deleted while free disk was at or under the backpressure_disk_free floor that only stopped or terminated plugins had not read.",
 		[]string{"queue"}, nil)
 )
 
@@ -358,7 +386,8 @@ var allDescs = []*prometheus.Desc{
 	descMatched, descUnmatched, descMatcherTime, descProcessTime, descTimerTime,
 	descMemory, descMemoryMax, descOutputMax, descInstructionsMax, descLag, descUncommittedAge,
 	descQueueSize, descQueueSegments, descQueueFree, descQueueBackpressure, descQueueWritable,
-	descQueuePrunedBytes, descQueuePrunedSegments, descQueueDropped,
+	descQueuePrunedBytes, descQueuePrunedSegments, descQueueDropped, descQueuePrunedStopped,
+	descQueueRecoveries,
 }
 
 // collector is the daemon as a prometheus.Collector: every figure is read
@@ -438,7 +467,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		} else {
 			ch <- prometheus.NewInvalidMetric(descQueueFree, q.freeErr)
 		}
-		gauge(descQueueBackpressure, 0, q.name)
+		backpressure := 0.0
+		if q.backpressure {
+			backpressure = 1
+		}
+		gauge(descQueueBackpressure, backpressure, q.name)
 		writable := 1.0
 		if q.writeErr != nil {
 			writable = 0
@@ -446,7 +479,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descQueueWritable, writable, q.name)
 		counter(descQueuePrunedBytes, q.pruned.bytes, q.name)
 		counter(descQueuePrunedSegments, q.pruned.segments, q.name)
-		counter(descQueueDropped, 0, q.name)
+		counter(descQueueDropped, q.dropped, q.name)
+		counter(descQueuePrunedStopped, q.prunedStopped, q.name)
+		counter(descQueueRecoveries, q.recoveries, q.name)
 	}
 }
 

@@ -23,6 +23,7 @@ type outPos struct {
 // source is one queue an output reads.
 type source struct {
 	name    string
+	idx     int // qIn or qAn
 	dir     string
 	r       *queue.Reader
 	pending bool           // r holds a record not delivered yet
@@ -45,6 +46,10 @@ type output struct {
 	injected bool
 	dirty    bool // injected since the last flush
 	deps     [1]cursor.Dep
+	hold     holdSpec // what its injections wait for; set by start
+	heldStop bool     // an injection ended with errHeldStop: it was stopping
+	fl       flow     // its reading and injecting, for backpressure
+	retrying *source  // the source whose record waits to be offered again
 
 	committed    outPos
 	hasCommitted bool
@@ -71,11 +76,11 @@ func (d *daemon) loadOutput(sp *spec, dynamic bool) (*output, error) {
 	}
 	rq := o.p.cfg.ReadQueue
 	if rq == "input" || rq == "both" {
-		o.in = &source{name: queueInput, dir: d.inDir}
+		o.in = &source{name: queueInput, idx: qIn, dir: d.inDir}
 		o.srcs = append(o.srcs, o.in)
 	}
 	if rq == "analysis" || rq == "both" {
-		o.an = &source{name: queueAnalysis, dir: d.anDir}
+		o.an = &source{name: queueAnalysis, idx: qAn, dir: d.anDir}
 		o.srcs = append(o.srcs, o.an)
 	}
 	// The cursor keeps only the queues read now.
@@ -94,7 +99,7 @@ func (d *daemon) loadOutput(sp *spec, dynamic bool) (*output, error) {
 		o.state.Queues[s.name] = pos
 	}
 	o.ticker = time.Duration(o.p.cfg.TickerInterval) * time.Second
-	o.pin = d.addPin(o.p.key, starts)
+	o.pin = d.addPin(o.p, starts)
 	d.obs.add(o.p, -1, starts)
 	return o, nil
 }
@@ -103,17 +108,22 @@ func (d *daemon) loadOutput(sp *spec, dynamic bool) (*output, error) {
 func (o *output) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	o.cancel = cancel
+	o.hold = holdSpec{mask: outputHolds, own: &o.fl, p: o.p, stop: ctx.Done(), lift: true}
 	go o.run(ctx)
 }
 
 // stop asks the output to finish the record in hand and shut down.
 func (o *output) stop() { o.cancel() }
 
-// Inject is the plugin's inject_message: into the input queue.
+// Inject is the plugin's inject_message: into the input queue. It waits
+// while the queue holds output injections (lag backpressure, a failed
+// writer); the output's end lets it go on, or, with a failed writer, ends
+// it with errHeldStop.
 func (o *output) Inject(msg []byte, _ sandbox.Checkpoint) error {
-	pos, err := o.d.inW.Append(msg)
+	pos, err := o.d.appendHeld(o.d.inQ, msg, &o.hold)
 	if err != nil {
-		return o.d.appendFailed(err)
+		o.heldStop = errors.Is(err, errHeldStop)
+		return err
 	}
 	o.injPos, o.injected, o.dirty = pos, true, true
 	o.d.inF.Kick()
@@ -125,6 +135,9 @@ func (o *output) Inject(msg []byte, _ sandbox.Checkpoint) error {
 func (o *output) run(ctx context.Context) {
 	defer close(o.done)
 	d := o.d
+	o.fl.name, o.fl.into = o.String(), qIn
+	d.addFlow(&o.fl)
+	defer d.dropFlow(&o.fl)
 	defer func() {
 		for _, s := range o.srcs {
 			if s.r != nil {
@@ -143,6 +156,7 @@ func (o *output) run(ctx context.Context) {
 			return
 		}
 		s.r = r
+		o.fl.open(s.idx, s.done)
 	}
 	if o.ticker > 0 && !d.opts.once { // batch mode: the first tick is immediate
 		o.next = time.Now().Add(stagger(o.ticker))
@@ -271,16 +285,20 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 				}
 				break
 			}
+			o.retrying = s
 			o.commit()
 			o.timerIfDue(o.clock.now(o.d.opts.once))
 			if o.dead || !sleep(ctx, o.d.opts.RetryDelay) {
+				o.retrying = nil
 				return false
 			}
 		}
+		o.retrying = nil
 	} else {
 		p.sb.SkipOutput(pos)
 	}
 	s.done, s.pending = s.r.Position(), false
+	o.fl.at(s.idx, s.done)
 	o.commit()
 	if o.ticker > 0 {
 		o.timerIfDue(o.clock.now(o.d.opts.once))
@@ -334,7 +352,7 @@ func (o *output) timerIfDue(now time.Time) {
 func (o *output) terminate(err error) {
 	o.dead = true
 	p := o.p
-	if errors.Is(err, sandbox.ErrShutdown) {
+	if errors.Is(err, sandbox.ErrShutdown) || o.heldStop {
 		p.log.Info("stopped while running")
 	} else {
 		o.d.terminated(p, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -16,55 +17,128 @@ import (
 // starting positions hold its place.
 type pin struct {
 	key     cursor.Key
+	p       *plugin
 	start   map[string]queue.Position // by queue name; never modified
 	removed atomic.Bool               // its cursor was deleted: it pins nothing
 }
 
 func (p *pin) remove() { p.removed.Store(true) }
 
-// prune deletes, in each queue, the segments below every reader's
-// committed position (see pruneTarget).
+// running reports whether the pin's plugin runs: registered, its cursor
+// kept, not terminated.
+func (p *pin) running() bool {
+	return !p.removed.Load() && p.p.sb.Terminated() == nil
+}
+
+// prune prunes both queues (see pruneQueue), the disk floor aside.
 func (d *daemon) prune() {
-	for _, q := range []struct {
-		name string
-		w    *queue.Writer
-	}{{queueInput, d.inW}, {queueAnalysis, d.anW}} {
-		target, err := d.pruneTarget(q.name, q.w)
-		if err != nil {
-			d.log.Warn("queue not pruned", "queue", q.name, "err", err)
-			continue
-		}
-		dir := d.queueDir(q.name)
-		target = pastFinished(dir, target)
-		n, bytes, err := queue.Prune(dir, target)
-		d.obs.prunedSegments(q.name, n, bytes)
-		if err != nil {
-			d.log.Warn("prune failed", "queue", q.name, "err", err)
-			continue
-		}
-		if n > 0 {
-			d.log.Debug("queue pruned", "queue", q.name, "segments", n, "bytes", bytes, "below", target)
-		}
+	for _, q := range d.queues() {
+		d.pruneQueue(q, false)
 	}
 }
 
-// pruneTarget returns the lowest position of queue name that any reader
-// may still need after a crash: the saved cursor of every analysis and
-// output plugin in the cursors directory (running or not: a stopped
-// plugin's cursor keeps its data), and the starting position of each
-// running reader that has no saved cursor yet. A running reader's newer
-// cursor in memory does not count: it may depend on injections not yet
-// synced, and a crash would take it back to its saved one. With no
-// reader at all the target is the writer's position. A cursor file that
-// cannot be read stops the pruning: guessing could delete unread data.
-func (d *daemon) pruneTarget(name string, w *queue.Writer) (queue.Position, error) {
-	target := w.Position()
+// pruneQueue deletes the segments of q below every reader's saved cursor
+// (see pruneTargets). When low (free disk at or under the
+// backpressure_disk_free floor) it then deletes what only stopped or
+// terminated plugins' cursors still hold, and logs their loss: a stopped
+// plugin does not hold the running ones up by disk.
+func (d *daemon) pruneQueue(q *qctl, low bool) {
+	t, err := d.pruneTargets(q)
+	if err != nil {
+		d.log.Warn("queue not pruned", "queue", q.name, "err", err)
+		return
+	}
+	target := pastFinished(q.dir, t.all)
+	n, bytes, err := queue.Prune(q.dir, target)
+	d.obs.prunedSegments(q.name, n, bytes)
+	if err != nil {
+		d.log.Warn("prune failed", "queue", q.name, "err", err)
+		return
+	}
+	if n > 0 {
+		d.log.Debug("queue pruned", "queue", q.name, "segments", n, "bytes", bytes, "below", target)
+	}
+	if !low {
+		return
+	}
+	running := pastFinished(q.dir, t.running)
+	if running.Segment <= target.Segment {
+		return
+	}
+	losers := t.losers(q.dir, running.Segment)
+	n, bytes, err = queue.Prune(q.dir, running)
+	d.obs.prunedSegments(q.name, n, bytes)
+	q.prunedStopped.Add(bytes)
+	if n > 0 {
+		d.log.Warn("disk low: deleted queue segments that only stopped or terminated plugins had not read",
+			"queue", q.name, "segments", n, "bytes", bytes, "plugins_losing_data", losers,
+			"disk_free", q.free, "floor", uint64(d.m.BackpressureDiskFree)*uint64(d.m.OutputSize))
+	}
+	if err != nil {
+		d.log.Warn("prune failed", "queue", q.name, "err", err)
+	}
+}
+
+// targets are the positions below which a queue may be pruned.
+type targets struct {
+	// all: the lowest position any reader may need after a crash: the
+	// saved cursor of every analysis and output plugin in the cursors
+	// directory (running or not: a stopped plugin's cursor keeps its
+	// data), and the starting position of each running reader that has no
+	// saved cursor yet. A running reader's newer cursor in memory counts
+	// only when the plugin (in any version since the daemon started) has
+	// injected nothing: otherwise it may depend
+	// on injections not yet synced, and a crash would take the plugin
+	// back to its saved one, to inject again from the records it read
+	// since. (A plugin that injected nothing and is taken back by a crash
+	// finds the segments it had committed gone: it reads on after them,
+	// and what it had committed is not replayed.) So cursors that cannot
+	// be saved (a full disk) do not keep the disk full. With no reader at
+	// all it is the writer's position.
+	all queue.Position
+	// running: the same over the running plugins only.
+	running queue.Position
+	// latest: each reader's latest committed position (the store's for a
+	// running plugin, else its file's), by <type>.<name>, to name those
+	// that lose data.
+	latest map[string]queue.Position
+}
+
+// losers returns the names of the readers whose latest position lies
+// below segment below, sorted: they lose data when it is deleted.
+func (t *targets) losers(dir string, below uint64) []string {
+	var names []string
+	for name, pos := range t.latest {
+		if pastFinished(dir, pos).Segment < below {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// pruneTargets computes the targets of q. A cursor file that cannot be
+// read stops the pruning: guessing could delete unread data.
+func (d *daemon) pruneTargets(q *qctl) (*targets, error) {
+	name := q.name
+	w := q.w.Position()
+	t := &targets{all: w, running: w, latest: map[string]queue.Position{}}
+	running := map[string]*pin{}
+	var terminated []*pin // registered, cursor kept, not running
+	for _, p := range d.pinList() {
+		switch {
+		case p.running():
+			running[p.key.String()] = p
+		case !p.removed.Load():
+			terminated = append(terminated, p)
+		}
+	}
 	dir := filepath.Join(d.m.OutputPath, "cursors")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return target, err
+		return t, err
 	}
-	saved := make(map[string]bool, len(entries))
+	saved := make(map[string]queue.Position, len(entries))
 	for _, e := range entries {
 		file := e.Name()
 		if !strings.HasSuffix(file, ".cp") || e.IsDir() {
@@ -75,20 +149,49 @@ func (d *daemon) pruneTarget(name string, w *queue.Writer) (queue.Position, erro
 		}
 		st, _, err := cursor.Load(filepath.Join(dir, file))
 		if err != nil {
-			return target, fmt.Errorf("runner: %w", err)
+			return t, fmt.Errorf("runner: %w", err)
 		}
-		if p, ok := st.Queues[name]; ok {
-			saved[strings.TrimSuffix(file, ".cp")] = true
-			target = queue.Min(target, p)
+		p, ok := st.Queues[name]
+		if !ok {
+			continue
+		}
+		key := strings.TrimSuffix(file, ".cp")
+		saved[key] = p
+		t.latest[key] = p
+		if running[key] == nil {
+			t.all = queue.Min(t.all, p)
 		}
 	}
-	for _, p := range d.pinList() {
-		start, reads := p.start[name]
-		if reads && !p.removed.Load() && !saved[p.key.String()] {
-			target = queue.Min(target, start)
+	for key, p := range running {
+		pos, ok := saved[key]
+		if !ok {
+			if pos, ok = p.start[name]; !ok {
+				continue // it does not read this queue
+			}
+		}
+		t.latest[key] = pos
+		// The latest cursor first, then injectors: a cursor Put after an
+		// injection is seen with the injection marked.
+		if st, found, err := d.store.Load(p.key); err == nil && found {
+			if latest, ok := st.Queues[name]; ok {
+				t.latest[key] = latest
+				if _, injected := d.injectors.Load(p.key); !injected && pos.Less(latest) {
+					pos = latest
+				}
+			}
+		}
+		t.all = queue.Min(t.all, pos)
+		t.running = queue.Min(t.running, pos)
+	}
+	for _, p := range terminated {
+		// Its last cursor may not be saved yet: its start holds till then.
+		if start, reads := p.start[name]; reads {
+			if _, ok := saved[p.key.String()]; !ok {
+				t.all = queue.Min(t.all, start)
+			}
 		}
 	}
-	return target, nil
+	return t, nil
 }
 
 // pastFinished moves pos from the end of a finished segment (one a later

@@ -62,6 +62,10 @@ type Options struct {
 	// LoadRescan is the time between two listings of the load
 	// directories, which find what file events missed. Default 3 s.
 	LoadRescan time.Duration
+	// RecoverInterval is the time between two attempts to recover a queue
+	// writer whose write or fsync failed (queue.Writer.Recover); the
+	// injections into that queue wait meanwhile. Default 3 s.
+	RecoverInterval time.Duration
 
 	// Ready, if set, is called once every plugin has started (the
 	// command tells systemd READY=1).
@@ -69,8 +73,11 @@ type Options struct {
 	// Stopping, if set, is called when shutdown begins.
 	Stopping func()
 	// Heartbeat, if set, is called every second (or PruneInterval, if
-	// shorter) while the queues are healthy, until shutdown; a watchdog
-	// can take its silence as a daemon in trouble.
+	// shorter) by the goroutine that keeps the queues (pruning,
+	// backpressure, recovering a failed writer), until shutdown; a
+	// watchdog can take its silence as a daemon in trouble. A failed queue
+	// write does not silence it: the daemon recovers by itself, which a
+	// restart would not do better.
 	Heartbeat func()
 
 	once bool // set by RunOnce: batch mode (once.go)
@@ -98,6 +105,9 @@ func (o *Options) setDefaults() {
 	if o.LoadRescan <= 0 {
 		o.LoadRescan = DefaultLoadRescan
 	}
+	if o.RecoverInterval <= 0 {
+		o.RecoverInterval = DefaultRecoverInterval
+	}
 }
 
 // daemon is one Run: the queues, the store and the plugins.
@@ -109,7 +119,20 @@ type daemon struct {
 	inDir, anDir string
 	inW, anW     *queue.Writer
 	inF, anF     *flusher
+	inQ, anQ     *qctl // the queues with their gates (pressure.go)
 	store        *cursor.Store
+
+	// Readers that inject, for backpressure (pressure.go). A leaf lock.
+	flowMu sync.Mutex
+	flows  []*flow
+	rolled chan struct{} // capacity 1: a queue rolled, evaluate the pressure now
+	// The plugins (cursor.Key) that injected since the start, in any
+	// version: their cursors may depend on injections (prune.go).
+	injectors sync.Map
+
+	// Owned by the store's goroutine (checkpointFailed).
+	cpLogged time.Time
+	cpMuted  int
 
 	groups []*group // one per analysis thread, fixed
 
@@ -120,6 +143,7 @@ type daemon struct {
 	outputs  []*output
 	pins     []*pin // readers, for pruning
 
+	ctx  context.Context // ends when shutdown begins
 	proc context.Context // analysis and outputs run until it ends
 
 	obs observer // metrics, /healthz, plugins.tsv (metrics.go)
@@ -169,11 +193,12 @@ func open(m *config.Main, opts Options) (_ *daemon, err error) {
 		return nil, m.ErrorAt("sync", err)
 	}
 	d := &daemon{
-		m:     m,
-		opts:  opts,
-		log:   opts.Logger,
-		inDir: filepath.Join(m.OutputPath, queueInput),
-		anDir: filepath.Join(m.OutputPath, queueAnalysis),
+		m:      m,
+		opts:   opts,
+		log:    opts.Logger,
+		inDir:  filepath.Join(m.OutputPath, queueInput),
+		anDir:  filepath.Join(m.OutputPath, queueAnalysis),
+		rolled: make(chan struct{}, 1),
 	}
 	for _, dir := range []string{m.OutputPath, d.inDir, d.anDir} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -205,15 +230,18 @@ func open(m *config.Main, opts Options) (_ *daemon, err error) {
 	}
 	d.inF = newFlusher(d.inW, d.fail)
 	d.anF = newFlusher(d.anW, d.fail)
+	d.inQ = &qctl{name: queueInput, idx: qIn, dir: d.inDir, w: d.inW, f: d.inF}
+	d.anQ = &qctl{name: queueAnalysis, idx: qAn, dir: d.anDir, w: d.anW, f: d.anF}
 	d.store, err = cursor.OpenStore(cursor.Options{
 		Dir:      filepath.Join(m.OutputPath, "cursors"),
 		Interval: m.CheckpointInterval,
 		Logger:   d.log,
+		OnError:  d.checkpointFailed,
 	}, map[string]cursor.Syncer{queueInput: d.inW, queueAnalysis: d.anW})
 	if err != nil {
 		return nil, err
 	}
-	d.warnUnimplemented()
+	d.logIgnored()
 	if err = d.loadAll(); err != nil {
 		return nil, err
 	}
@@ -223,28 +251,47 @@ func open(m *config.Main, opts Options) (_ *daemon, err error) {
 	return d, nil
 }
 
-// warnUnimplemented says which settings this version accepts and ignores.
-func (d *daemon) warnUnimplemented() {
+// logIgnored says which settings sightline accepts and ignores.
+func (d *daemon) logIgnored() {
 	for _, e := range d.m.Ignored {
 		d.log.Info("config key has no effect in sightline", "key", e.Key.Name())
 	}
-	m := d.m
-	for _, s := range []struct {
-		key string
-		set bool
-	}{
-		{"backpressure", m.Backpressure != 0},
-		{"max_queue_size", m.MaxQueueSize != 0},
-	} {
-		if s.set {
-			d.log.Warn("config key not implemented yet, ignored", "key", s.key)
-		}
-	}
 }
 
+// checkpointFailed is the store's OnError (called on its goroutine): a
+// tick that could not sync a failed queue is the queue's failure, which
+// the maintenance goroutine reports and recovers; anything else (a full
+// disk) is logged, at most once per checkpointLogEvery.
+func (d *daemon) checkpointFailed(err error) {
+	if errors.Is(err, queue.ErrWriteFailed) {
+		d.log.Debug("cursor checkpoint waits for a failed queue", "err", err)
+		return
+	}
+	now := time.Now()
+	if now.Sub(d.cpLogged) < checkpointLogEvery {
+		d.cpMuted++
+		return
+	}
+	d.log.Error("cursor checkpoint failed", "err", err, "failures_not_logged", d.cpMuted)
+	d.cpLogged, d.cpMuted = now, 0
+}
+
+// checkpointLogEvery is how often a failing cursor checkpoint is logged.
+const checkpointLogEvery = 10 * time.Second
+
 // closeQueues closes the store and the writers, returning their errors.
-// The store goes first: its final tick syncs the writers and saves.
+// The store goes first: its final tick syncs the writers and saves. A
+// writer that failed gets one more Recover first, so that the final tick
+// can save what depends on it.
 func (d *daemon) closeQueues() error {
+	for _, q := range []*qctl{d.inQ, d.anQ} {
+		if q != nil && q.w.Healthy() != nil {
+			if err := q.w.Recover(); err != nil {
+				d.log.Error("queue writer not recovered at shutdown: what depends on its last records is not saved, and is replayed at the next start",
+					"queue", q.name, "err", err)
+			}
+		}
+	}
 	var errs []error
 	if d.store != nil {
 		if err := d.store.Close(); err != nil {
@@ -283,20 +330,11 @@ func (d *daemon) fatalErr() error {
 	return d.fatal
 }
 
-// appendFailed turns an Append error into the error raised in the plugin;
-// a failed writer is fatal for the daemon.
-func (d *daemon) appendFailed(err error) error {
-	if errors.Is(err, queue.ErrWriteFailed) {
-		d.fail(err)
-	}
-	return err
-}
-
 // run starts every plugin, waits for ctx to end and shuts down.
 func (d *daemon) run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	d.cancel = cancel
+	d.ctx, d.cancel = ctx, cancel
 
 	d.setMemoryLimit()
 
@@ -463,8 +501,11 @@ func (d *daemon) await(what string, ss []stopper) {
 	}
 }
 
-// maintain checks the writers' health every second (or PruneInterval, if
-// shorter) and prunes the queues every PruneInterval, until ctx ends.
+// maintain keeps the queues every second (or PruneInterval, if
+// shorter), until ctx ends: it holds the injections into a queue whose
+// writer failed and recovers it (checkWriters), prunes every
+// PruneInterval, and applies max_queue_size and backpressure (pressure),
+// which it also does when an injection rolls a segment.
 func (d *daemon) maintain(ctx context.Context) {
 	tick := time.Second
 	if p := d.opts.PruneInterval; p > 0 && p < tick {
@@ -477,21 +518,18 @@ func (d *daemon) maintain(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-d.rolled:
+			d.pressure(false)
 		case now := <-t.C:
-			healthy := true
-			for _, w := range []*queue.Writer{d.inW, d.anW} {
-				if err := w.Healthy(); err != nil {
-					healthy = false
-					d.fail(err)
-				}
-			}
-			if healthy && d.opts.Heartbeat != nil {
+			d.checkWriters(now)
+			if d.opts.Heartbeat != nil {
 				d.opts.Heartbeat()
 			}
-			if d.opts.PruneInterval > 0 && now.Sub(lastPrune) >= d.opts.PruneInterval {
+			prune := d.opts.PruneInterval > 0 && now.Sub(lastPrune) >= d.opts.PruneInterval
+			if prune {
 				lastPrune = now
-				d.prune()
 			}
+			d.pressure(prune)
 		}
 	}
 }

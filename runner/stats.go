@@ -162,6 +162,14 @@ func (o *output) notePending() {
 	if o.an != nil {
 		read.Analysis = o.an.done
 	}
+	if s := o.retrying; s != nil {
+		// Offered, refused with -3, offered again soon: read, not done.
+		if s == o.in {
+			read.Input = s.r.Position()
+		} else {
+			read.Analysis = s.r.Position()
+		}
+	}
 	if o.hasCommitted {
 		committed = o.committed
 	} else {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sightline/sightline/cursor"
+	"github.com/sightline/sightline/queue"
 )
 
 // Bad input (ARCHITECTURE.md rule 7): malformed configs, Lua that does not
@@ -371,9 +372,12 @@ func badFreePort(t *testing.T) string {
 }
 
 // TestDiskFull: output_path on an 8 MiB tmpfs, an input injecting more
-// than fits. The daemon reports the failure; after the file system grows,
-// a restart delivers every message: nothing whose checkpoint was saved is
-// lost.
+// than fits, a stopped output's cursor keeping all of it. The daemon
+// reports the failure and keeps running (/healthz 503, the input waits);
+// stopped, it exits 1 (its last records could not be synced); after the
+// file system grows, a restart delivers every message: nothing whose
+// checkpoint was saved is lost. (recover_test.go: recovery without a
+// restart.)
 func TestDiskFull(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a tmpfs")
@@ -391,34 +395,44 @@ func TestDiskFull(t *testing.T) {
 	const n = 8000 // × ~2 KiB: about 16 MiB, twice the file system
 	addr := badFreePort(t)
 	files(t, dir, map[string]string{
-		"sightline.toml":        fmt.Sprintf("output_path = %q\nsandbox_run_path = \"run\"\nsandbox_install_path = \"\"\noutput_size = \"256KiB\"\ncheckpoint_interval = \"20ms\"\nmetrics_listen = %q\n", mnt, addr),
+		"sightline.toml":        fmt.Sprintf("output_path = %q\nsandbox_run_path = \"run\"\nsandbox_install_path = \"\"\noutput_size = \"256KiB\"\ncheckpoint_interval = \"20ms\"\nmetrics_listen = %q\nbackpressure_disk_free = 0\n", mnt, addr),
 		"run/input/gen.cfg":     fmt.Sprintf("filename = \"gen.lua\"\ncount = %d\npayload = 2000\npause_every = 250\ninstruction_limit = 0\n", n),
 		"run/input/gen.lua":     badGenLua,
 		"run/output/record.lua": badRecordLua,
 		"run/analysis/.keep":    "",
 	})
 	cfg := filepath.Join(dir, "sightline.toml")
+	// output.rec, stopped, read nothing yet: its cursor keeps every segment.
+	if err := os.MkdirAll(filepath.Join(mnt, "cursors"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := cursor.Save(cursor.Path(mnt, "output", "rec"), cursor.State{Queues: map[string]queue.Position{"input": {}}}); err != nil {
+		t.Fatal(err)
+	}
 
 	p := start(t, dir, cfg)
 	var code int
-	select {
-	case <-p.done:
-		code = p.wait(t, time.Second)
-	case <-time.After(15 * time.Second):
-		// Still running: record what /healthz says, then stop it.
-		health := "unreachable"
+	health := "unreachable"
+	full := waitFor(func() bool {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()
 			health = fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
-			if resp.StatusCode != http.StatusServiceUnavailable {
-				t.Errorf("disk full, daemon still running: /healthz %s, want 503", health)
-			}
+			return resp.StatusCode == http.StatusServiceUnavailable
 		}
-		t.Logf("disk full: daemon kept running, /healthz %s", health)
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		code = p.wait(t, 30*time.Second)
+		return false
+	}, 15*time.Second)
+	select {
+	case <-p.done:
+		t.Errorf("disk full: the daemon exited; it should wait for the disk")
+	default:
 	}
+	if !full {
+		t.Errorf("disk full, daemon still running: /healthz %s, want 503", health)
+	}
+	t.Logf("disk full: daemon kept running, /healthz %s", health)
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	code = p.wait(t, 30*time.Second)
 	stderr := p.stderr.String()
 	t.Logf("disk full: exit %d; errors logged:\n%s", code, badGrepLines(stderr, "level=ERROR", "sightline:"))
 	if code == 0 {

@@ -18,6 +18,10 @@
 // 1 on an error, or else the OR of 2, 4 and 8 when an input, an analysis
 // or an output plugin terminated. A first signal stops the inputs (the
 // drains go on), a second exits at once with status 1.
+//
+// The environment variables SIGHTLINE_CPUPROFILE and SIGHTLINE_MEMPROFILE
+// name files for a CPU profile of a run and a heap profile at its end
+// (see profile.go).
 package main
 
 import (
@@ -99,10 +103,16 @@ func usage(w io.Writer) {
 
 // runDaemon is "sightline run".
 func runDaemon(args []string, stderr io.Writer) int {
+	// Signals are caught from the start: one that comes while the config
+	// loads is acted on as soon as the daemon runs (a clean stop).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", defaultConfig, "main config file: TOML, or a Hindsight `.cfg`")
 	once := fs.Bool("once", false, "batch mode: run the inputs to completion, drain the queues, exit (2|4|8: a plugin terminated)")
+	logLevel := fs.String("log-level", "", "override the config's log_level: debug, info, warn, error, or a syslog level 0..7")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -115,13 +125,17 @@ func runDaemon(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sightline: %v\n", err)
 		return 1
 	}
+	if *logLevel != "" {
+		if m.LogLevel, err = config.ParseLogLevel(*logLevel); err != nil {
+			fmt.Fprintf(stderr, "sightline run: -log-level: %v\n", err)
+			return 2
+		}
+	}
 	log := runner.NewLogger(stderr, m.LogFormat, m.LogLevel)
+	defer startProfiles(stderr)() // SIGHTLINE_CPUPROFILE, SIGHTLINE_MEMPROFILE: see profile.go
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
