@@ -144,11 +144,11 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name: "module not provided, inside a function of a module",
-			edit: map[string]string{"modules/util.lua": "local M = {}\nfunction M.f()\n  return require(\"cjson\")\nend\nreturn M\n"},
+			edit: map[string]string{"modules/util.lua": "local M = {}\nfunction M.f()\n  return require(\"rjson\")\nend\nreturn M\n"},
 			// Once per plugin type that reaches the module.
 			want: []string{
-				"modules/util.lua:3: module 'cjson' not provided for analysis plugins",
-				"modules/util.lua:3: module 'cjson' not provided for input plugins",
+				"modules/util.lua:3: module 'rjson' not provided for analysis plugins",
+				"modules/util.lua:3: module 'rjson' not provided for input plugins",
 			},
 		},
 		{
