@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,26 +39,52 @@ func TestQuickStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sample, err := os.ReadFile(filepath.Join(src, "sample.log"))
+	logPath := filepath.Join(dir, "logs", "access.log")
+	sample, err := os.ReadFile(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := strings.Split(strings.TrimSpace(string(sample)), "\n")
+	// What stdout.lua prints for a line: status, address, request.
+	fields := regexp.MustCompile(`^(\S+) - \S+ \[[^]]*\] "([^"]*)" (\d+) `)
+	var want []string
+	for _, l := range strings.Split(strings.TrimSpace(string(sample)), "\n") {
+		m := fields.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("sample line %q is not in the combined format", l)
+		}
+		want = append(want, m[3]+" "+m[1]+" "+m[2]+"\n")
+	}
 
 	// Started from elsewhere: relative paths follow the config file.
 	p := start(t, t.TempDir(), filepath.Join(dir, "sightline.toml"))
 	ok := waitFor(func() bool {
 		out := p.stdout.String()
-		return strings.Contains(out, "line\t"+want[len(want)-1]+"\n") && strings.Contains(out, "inject_payload\tline=")
+		return strings.Contains(out, want[len(want)-1]) && strings.Contains(out, "analysis.http_status report:\n")
 	}, 15*time.Second)
+	if ok {
+		// A line appended to the log shows up: the input tails it.
+		f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteString(`192.0.2.7 - - [21/Nov/2025:09:01:00 +0000] "GET /appended HTTP/1.1" 418 0 "-" "curl/8.5.0"` + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, "418 192.0.2.7 GET /appended HTTP/1.1\n")
+		ok = waitFor(func() bool { return strings.Contains(p.stdout.String(), want[len(want)-1]) }, 15*time.Second)
+	}
 	p.stop(t)
 	out := p.stdout.String()
 	if !ok {
 		t.Fatalf("quick start output:\n%s\nstderr:\n%s", out, p.stderr)
 	}
 	for _, l := range want {
-		if strings.Count(out, "line\t"+l+"\n") != 1 {
-			t.Errorf("line %q printed %d times, want once", l, strings.Count(out, "line\t"+l+"\n"))
+		if strings.Count(out, l) != 1 {
+			t.Errorf("line %q printed %d times, want once", l, strings.Count(out, l))
 		}
 	}
 }

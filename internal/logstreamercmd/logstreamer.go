@@ -97,6 +97,9 @@ func (nopSink) Checkpoint(string) error                    { return nil }
 // show prints the streams of one plugin.
 func show(w io.Writer, m *config.Main, p *config.Plugin) error {
 	get := func(key string) (any, error) {
+		if key == "sandbox_run_path" { // a key the runner adds for the plugin
+			return m.SandboxRunPath, nil
+		}
 		v, ok := p.Table.Get(key)
 		if !ok {
 			return nil, nil

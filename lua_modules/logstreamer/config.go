@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -102,6 +103,16 @@ func ParseConfig(get Getter, name, hostname string, maxRecord int) (*Config, err
 		SourceFields:       p.boolean("source_fields"),
 		LostPosition:       p.str("lost_position", LostOldest),
 		ReadToEnd:          p.boolean("read_to_end"),
+	}
+	// Relative directories are taken from the directory holding
+	// sandbox_run_path (the main config's, in the usual layout), not from
+	// the working directory, which is / under systemd.
+	if run := p.str("sandbox_run_path", ""); run != "" {
+		for _, d := range []*string{&c.LogDirectory, &c.JournalDirectory} {
+			if *d != "" && !filepath.IsAbs(*d) {
+				*d = filepath.Join(filepath.Dir(run), *d)
+			}
+		}
 	}
 	if p.err != nil {
 		return nil, p.err

@@ -54,3 +54,18 @@ func TestParseConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseConfigRelativeDirectories(t *testing.T) {
+	c, err := ParseConfig(getter(map[string]any{
+		"file_match":        `a\.log`,
+		"log_directory":     "logs",
+		"journal_directory": "/abs/journal",
+		"sandbox_run_path":  "/etc/sightline/run",
+	}), "p", "h", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogDirectory != "/etc/sightline/logs" || c.JournalDirectory != "/abs/journal" {
+		t.Errorf("log_directory %q, journal_directory %q: want /etc/sightline/logs and /abs/journal", c.LogDirectory, c.JournalDirectory)
+	}
+}

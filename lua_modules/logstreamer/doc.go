@@ -7,7 +7,10 @@
 //
 // # Discovery
 //
-// The root is resolved once (symlinks included) and walked recursively;
+// A relative log_directory (and journal_directory) is taken from the
+// directory holding sandbox_run_path, not the working directory (/ under
+// systemd). The root is resolved once (symlinks included) and walked
+// recursively;
 // file_match must match the whole path below it (Heka's anchoring: the
 // root, a separator, file_match, "$"). Named groups give the stream name
 // (differentiator: group names are replaced by their text, other entries
@@ -61,9 +64,25 @@
 // While reading, at the end of a file the reader checks the path of the
 // file it holds: renamed files are followed by inode (late writes are
 // read), then the next file in sort order is opened; a deleted file is
-// read to its end and closed. Before reading on from an idle end, the size
-// and the bytes before the read offset are checked: a file truncated in
-// place (copytruncate) continues in the copy that holds the position, else
-// is read again from its start, never the whole stream. A read error keeps
+// read to its end and closed. Before reading on from an idle end, the
+// size is checked, and after every read, before anything read is handed
+// on, the bytes before the read offset: a file truncated in place
+// (copytruncate), even between the check and the read, continues in the
+// copy that holds the position, else is read again from its start, never
+// the whole stream. A file that shrinks is truncated. A read error keeps
 // the position and reopens the file later (Heka #1897 reset it to zero).
+//
+// Opening a file at offset 0 (the next file, or the oldest of a new
+// stream) says nothing of what the file holds: by then copytruncate may
+// have moved its content to a copy, or the scan, taken in the middle of a
+// rotation, may name a path where a new file got the inode number of a
+// deleted one. So once the first bytes of such a file are read, before any
+// is handed on, a new scan confirms that it still follows the file read
+// before (found by its content), or is still the oldest; if not, the file
+// that does is read first. Until a record of the new file is handed on,
+// the checkpoint keeps naming the file read before, done (a new stream
+// stays out of it), and a restart goes on with the file that then follows
+// it. Whenever lines may be lost (a truncated file that no copy
+// continues, a position or a finished file found nowhere) a warning is
+// logged.
 package logstreamer

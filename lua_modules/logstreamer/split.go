@@ -54,6 +54,19 @@ func (m *Streamer) fill(s *stream) (int, error) {
 	if n <= 0 {
 		return 0, err
 	}
+	// Nothing read is handed on before it is known to be where the
+	// stream goes on. The checks run after the read: a truncation
+	// before it is seen, one after it did not change what was read.
+	if !s.gz && s.readOff > 0 && !m.unchanged(s) {
+		// Truncated in place and written past the read offset since
+		// resume looked (copytruncate): the bytes read are another
+		// content's.
+		m.truncated(s, "content before the read offset changed")
+		return 0, errRelocated
+	}
+	if (s.prev != nil || s.start) && !s.checked && !m.confirm(s) {
+		return 0, errRelocated
+	}
 	s.readOff += int64(n)
 	end := c + n
 	base := s.readOff - int64(end)
@@ -66,7 +79,7 @@ func (m *Streamer) fill(s *stream) (int, error) {
 	s.carry = append(s.carry[:0], buf[consumed:end]...)
 	s.scanned = scanned - consumed
 	if consumed > 0 {
-		s.prev = nil
+		s.prev, s.start = nil, false
 	}
 	m.cpDirty = true
 	if err == io.EOF {
@@ -179,7 +192,7 @@ func (m *Streamer) flushComplete(s *stream) (bool, error) {
 	}
 	s.credit(rec)
 	s.pos.Seek, s.pos.Hash = off+int64(len(rec)), HashOf(s.tail)
-	s.prev = nil
+	s.prev, s.start = nil, false
 	n := copy(s.carry, s.carry[s.scanned:])
 	s.carry, s.scanned = s.carry[:n], 0
 	m.cpDirty = true

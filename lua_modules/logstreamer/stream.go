@@ -26,6 +26,14 @@ type stream struct {
 	// (copytruncate may have moved its content to a copy); "after the
 	// file before" is not.
 	prev *Position
+	// start says the open file was opened at its start as the oldest of
+	// the stream (a new stream, or one read again), nothing of it handed
+	// on yet: the checkpoint leaves the stream out until then.
+	start bool
+	// checked says the open file, opened at its start after prev (or as
+	// the oldest), was confirmed to be that file once its first bytes
+	// were read (confirm).
+	checked bool
 
 	// The open file.
 	f        *os.File
@@ -54,6 +62,7 @@ func (s *stream) close() {
 	}
 	s.f, s.zr, s.gz, s.gzDone, s.gzTorn = nil, nil, false, false, false
 	s.carry, s.scanned, s.skipping, s.atEOF, s.drained = s.carry[:0], 0, false, false, false
+	s.checked = false
 	s.tail = s.tail[:0]
 }
 
@@ -213,8 +222,8 @@ func (m *Streamer) open(s *stream) bool {
 }
 
 func (m *Streamer) locate(s *stream) (bool, error) {
-	files := s.files
 	if !s.hasPos {
+		files := s.files
 		if m.cfg.InitialTail {
 			p, err := m.tailPosition(files[len(files)-1])
 			if err != nil {
@@ -222,54 +231,27 @@ func (m *Streamer) locate(s *stream) (bool, error) {
 			}
 			return m.openLogfile(s, files[len(files)-1], p.Seek, nil)
 		}
-		return m.openLogfile(s, files[0], 0, nil)
+		ok, err := m.openLogfile(s, files[0], 0, nil)
+		s.start = ok
+		return ok, err
 	}
 	p := s.pos
+	for rescanned := false; ; rescanned = true {
+		if ok, found, err := m.relocate(s, p); found || err != nil {
+			return ok, err
+		}
+		if rescanned || p.Seek == 0 && !p.Done {
+			break
+		}
+		// A scan taken while files were being rotated may have missed
+		// the one holding the position: look once more.
+		m.rescan()
+		if len(s.files) == 0 {
+			return false, nil
+		}
+	}
+	files := s.files
 	path := m.abs(p.File)
-	// 1. The file itself, by identity (it may have been renamed), its
-	// content checked. A file read to its end and deleted has no
-	// identity left: a file of the same inode is a new one.
-	if p.Ino != 0 && !p.Done {
-		for i := len(files) - 1; i >= 0; i-- {
-			f := files[i]
-			if p.sameID(f.dev, f.ino) {
-				if p.Done {
-					return m.openNextAfter(s, i)
-				}
-				if ok, err := m.openLogfile(s, f, p.Seek, &p.Hash); ok || err != nil {
-					return ok, err
-				}
-				break
-			}
-		}
-	} else if p.Seek == 0 && !p.Done {
-		for _, f := range files {
-			if f.Path == path {
-				return m.openLogfile(s, f, 0, nil)
-			}
-		}
-	}
-	// 2. The content, newest file first: the file was rotated and
-	// copied (copytruncate, compression) while we were away.
-	if p.Seek > 0 {
-		for i := len(files) - 1; i >= 0; i-- {
-			f := files[i]
-			if p.sameID(f.dev, f.ino) && !p.Done {
-				continue
-			}
-			if ok, err := m.openLogfile(s, f, p.Seek, &p.Hash); err != nil {
-				if errors.Is(err, os.ErrNotExist) {
-					continue
-				}
-				return false, err
-			} else if ok {
-				if p.Done {
-					return m.openNextAfter(s, i)
-				}
-				return true, nil
-			}
-		}
-	}
 	// 3. The file is known but its content before the position changed:
 	// it was truncated (or rewritten) in place. Read it again from its
 	// start, not the whole stream.
@@ -278,7 +260,7 @@ func (m *Streamer) locate(s *stream) (bool, error) {
 			if p.sameID(f.dev, f.ino) {
 				ok, err := m.openLogfile(s, f, 0, nil)
 				if ok {
-					m.log.Warn("logstreamer: file content changed before the saved position; reading it from its start",
+					m.log.Warn("logstreamer: file content changed before the saved position; reading it from its start (lines written after the position before it changed are lost)",
 						"stream", s.name, "file", f.Path, "seek", p.Seek)
 				}
 				return ok, err
@@ -292,14 +274,22 @@ func (m *Streamer) locate(s *stream) (bool, error) {
 		// A file not started whose identity is gone may live on in a
 		// copy of equal sort keys (compressed): read that.
 		if i := m.firstAfter(s, path, !p.Done); i >= 0 {
-			return m.openLogfile(s, files[i], 0, nil)
+			if p.Done && p.Seek > 0 {
+				m.log.Warn("logstreamer: the file read last is found nowhere; going on with the file sorted after its name (a file rotated in between would be skipped)",
+					"stream", s.name, "file", p.File, "seek", p.Seek, "next", files[i].Path)
+			}
+			ok, err := m.openLogfile(s, files[i], 0, nil)
+			if ok && p.Done {
+				s.prev = &p
+			}
+			return ok, err
 		}
 		return false, nil
 	}
 	// 5. Lost: Heka's fallback, logged, or the tail.
 	if m.cfg.LostPosition == LostTail {
 		last := files[len(files)-1]
-		m.log.Warn("logstreamer: saved position not found in any file of the stream; continuing at the end of the newest file (lost_position = \"tail\")",
+		m.log.Warn("logstreamer: saved position not found in any file of the stream; continuing at the end of the newest file (lost_position = \"tail\"): lines after the position are lost",
 			"stream", s.name, "file", p.File, "seek", p.Seek, "hash", p.Hash.String(), "newest", last.Path)
 		tp, err := m.tailPosition(last)
 		if err != nil {
@@ -312,12 +302,177 @@ func (m *Streamer) locate(s *stream) (bool, error) {
 	return m.openLogfile(s, files[0], 0, nil)
 }
 
-// openNextAfter opens the file after files[i] at 0, if there is one.
-func (m *Streamer) openNextAfter(s *stream, i int) (bool, error) {
-	if i+1 < len(s.files) {
-		return m.openLogfile(s, s.files[i+1], 0, nil)
+// relocate finds position p in the stream's files: the file itself by
+// identity, its content checked (it may have been renamed), else the
+// newest file holding its content (copied, compressed). found is false
+// when no file holds it.
+func (m *Streamer) relocate(s *stream, p Position) (ok, found bool, err error) {
+	files := s.files
+	path := m.abs(p.File)
+	// 1. The file itself, by identity. A file read to its end and
+	// deleted has no identity left: its inode number may be another
+	// file's now.
+	if p.Ino != 0 && !p.Done {
+		for i := len(files) - 1; i >= 0; i-- {
+			f := files[i]
+			if p.sameID(f.dev, f.ino) {
+				if ok, err := m.openLogfile(s, f, p.Seek, &p.Hash); ok || err != nil {
+					return ok, true, err
+				}
+				break
+			}
+		}
+	} else if p.Ino == 0 && p.Seek == 0 && !p.Done {
+		for _, f := range files {
+			if f.Path == path {
+				ok, err := m.openLogfile(s, f, 0, nil)
+				return ok, true, err
+			}
+		}
+	}
+	if p.Seek == 0 {
+		return false, false, nil
+	}
+	// 2. The content, newest file first: the file was rotated and
+	// copied (copytruncate, compression) while we were away.
+	for i := len(files) - 1; i >= 0; i-- {
+		f := files[i]
+		if p.sameID(f.dev, f.ino) && !p.Done {
+			continue
+		}
+		ok, err := m.openLogfile(s, f, p.Seek, &p.Hash)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return false, true, err
+		}
+		if !ok {
+			continue
+		}
+		if !p.Done {
+			return true, true, nil
+		}
+		// The file after the one read to its end. Until a record of
+		// it is handed on, the checkpoint stays "after that file": a
+		// file at offset 0 says nothing of what was in it.
+		ok, err = m.openNextAfter(s, i, &p)
+		if ok {
+			done := p
+			s.prev = &done
+		}
+		return ok, true, err
+	}
+	return false, false, nil
+}
+
+// openNextAfter opens the file after files[i] at 0, if there is one;
+// p is the position at the end of files[i] (see after).
+func (m *Streamer) openNextAfter(s *stream, i int, p *Position) (bool, error) {
+	if j := m.after(s, i, p); j >= 0 {
+		return m.openLogfile(s, s.files[j], 0, nil)
 	}
 	return false, nil
+}
+
+// after returns the index of the file that follows files[i], or -1. A
+// file of equal sort keys holding the content before p (a position in
+// files[i]) is a copy of it (app.log.2 and app.log.2.gz while
+// compressing) and does not follow it.
+func (m *Streamer) after(s *stream, i int, p *Position) int {
+	f := s.files[i]
+	for j := i + 1; j < len(s.files); j++ {
+		n := s.files[j]
+		if m.pat.compare(n.keys, f.keys) == 0 && p.Seek > 0 {
+			if h, ok, err := HashAt(n.Path, p.Seek); err == nil && ok && h == p.Hash {
+				continue
+			}
+		}
+		return j
+	}
+	return -1
+}
+
+// holding returns the index of the file that holds the content before
+// position p, the file open excepted (newest first; by identity first:
+// one hash), or -1.
+func (m *Streamer) holding(s *stream, p *Position) int {
+	open := func(f *Logfile) bool { return s.f != nil && f.dev == s.dev && f.ino == s.ino }
+	has := func(f *Logfile) bool {
+		h, ok, err := HashAt(f.Path, p.Seek)
+		return err == nil && ok && h == p.Hash
+	}
+	for i := len(s.files) - 1; i >= 0; i-- {
+		if f := s.files[i]; p.sameID(f.dev, f.ino) && !open(f) {
+			if has(f) {
+				return i
+			}
+			break
+		}
+	}
+	for i := len(s.files) - 1; i >= 0; i-- {
+		if f := s.files[i]; !open(f) && !p.sameID(f.dev, f.ino) && has(f) {
+			return i
+		}
+	}
+	return -1
+}
+
+// errRelocated reports that the file just read was not the one to read:
+// the stream has been set back to the position it follows.
+var errRelocated = errors.New("logstreamer: relocated")
+
+// confirm is called once the first bytes of a file opened at its start,
+// as the one after s.prev, were read, before any is handed on: it checks
+// on a new scan that the file still follows s.prev. A scan taken before
+// a rotation may name a file whose content has moved on since: a live
+// file truncated by copytruncate (its content now in a copy), or a path
+// where a deleted file's inode number was given to a new file. The scan
+// runs after the read, so a copy made before the content read was
+// replaced is in it. It returns false when another file follows s.prev:
+// the stream is then closed at s.prev, to open that file.
+func (m *Streamer) confirm(s *stream) bool {
+	s.checked = true
+	if s.start {
+		// The oldest file of the stream, opened from a scan taken
+		// before a copy older than it appeared (copytruncate, rename)?
+		m.rescan()
+		if len(s.files) == 0 {
+			return true
+		}
+		if f := s.files[0]; f.dev != s.dev || f.ino != s.ino {
+			m.log.Info("logstreamer: rotated while starting the stream; reading its oldest file first",
+				"stream", s.name, "opened", s.abs, "oldest", f.Path)
+			s.close()
+			s.start, s.hasPos, s.pos = false, false, Position{}
+			return false
+		}
+		return true
+	}
+	prev := *s.prev
+	if prev.Seek == 0 {
+		return true // nothing to find it by
+	}
+	i := -1
+	for try := 0; i < 0 && try < 2; try++ {
+		m.rescan()
+		i = m.holding(s, &prev)
+	}
+	if i < 0 {
+		return true // gone (deleted): the list order is all we have
+	}
+	j := m.after(s, i, &prev)
+	if j < 0 {
+		return true
+	}
+	if f := s.files[j]; f.dev != s.dev || f.ino != s.ino {
+		m.log.Info("logstreamer: rotated while moving to the next file; reading the file that follows first",
+			"stream", s.name, "after", s.files[i].Path, "opened", s.abs, "next", f.Path)
+		s.close()
+		s.pos, s.prev = prev, nil
+		return false
+	}
+	return true
 }
 
 // firstAfter returns the index of the first file that sorts after path
@@ -385,6 +540,13 @@ func (m *Streamer) pollStream(s *stream) (progress bool, err error) {
 	moves := 0
 	for fills := 0; fills < maxFills; {
 		n, rerr := m.fill(s)
+		if errors.Is(rerr, errRelocated) {
+			fills++
+			if s.f == nil && !m.open(s) {
+				return progress, nil
+			}
+			continue
+		}
 		if rerr != nil && rerr != io.EOF {
 			if n > 0 {
 				progress = true
@@ -470,8 +632,10 @@ func (m *Streamer) pollStream(s *stream) (progress bool, err error) {
 			continue
 		} else if err != nil {
 			m.log.Warn("logstreamer: cannot open the next file; will retry", "stream", s.name, "file", next.Path, "err", err)
-			s.pos = Position{File: relPath(m.pat.Root, next.Path), Dev: next.dev, Ino: next.ino}
+			// Retried from the end of the file read: the file after it
+			// is found again then.
 			s.close()
+			s.pos = done
 			return progress, nil
 		}
 		if err := m.checkpoint(); err != nil {
@@ -481,9 +645,10 @@ func (m *Streamer) pollStream(s *stream) (progress bool, err error) {
 	return progress, nil
 }
 
-// resume checks the open file before reading on: truncation (size below
-// the read offset, or the bytes before it changed since it grew).
-// It returns false when there is nothing new to read.
+// resume checks the open file before reading on: truncated (shorter than
+// the read offset, or than before). fill checks the bytes before the read
+// offset once it has read. It returns false when there is nothing to
+// read.
 func (m *Streamer) resume(s *stream) bool {
 	if s.gz {
 		if !s.gzTorn {
@@ -516,49 +681,82 @@ func (m *Streamer) resume(s *stream) bool {
 	size := fi.Size()
 	switch {
 	case size < s.readOff:
-		m.truncated(s, "file shorter than the read offset")
-		return true
-	case size > s.lastSize && s.readOff > 0:
-		// The bytes before the read offset must be those we read.
-		k := min(int64(HashWindow), s.readOff)
-		have := make([]byte, 0, len(s.tail)+len(s.carry))
-		have = append(append(have, s.tail...), s.carry...)
-		if int64(len(have)) > k {
-			have = have[int64(len(have))-k:]
-		}
-		got := make([]byte, len(have))
-		if n, _ := s.f.ReadAt(got, s.readOff-int64(len(have))); n == len(got) && !bytes.Equal(got, have) {
-			m.truncated(s, "content before the read offset changed")
-			return true
-		}
+		return m.truncated(s, "file shorter than the read offset")
+	case size < s.lastSize:
+		// A file never shrinks but by truncation, even one not read yet
+		// (opened at 0) or read in part.
+		return m.truncated(s, "file shorter than before")
 	}
 	s.lastSize = size
 	return true
 }
 
+// unchanged reports whether the bytes before the read offset of the open
+// (plain) file are still those read: a file truncated in place and
+// written again past the offset has other bytes there.
+func (m *Streamer) unchanged(s *stream) bool {
+	k := int(min(int64(HashWindow), s.readOff))
+	c := min(len(s.carry), k)
+	t := min(len(s.tail), k-c)
+	got := m.win[:t+c]
+	n, _ := s.f.ReadAt(got, s.readOff-int64(t+c))
+	return n == len(got) && bytes.Equal(got[:t], s.tail[len(s.tail)-t:]) && bytes.Equal(got[t:], s.carry[len(s.carry)-c:])
+}
+
 // truncated handles a file truncated in place: when a copy of it holds
 // our position (copytruncate), reading goes on there, else the file is
-// read again from its start.
-func (m *Streamer) truncated(s *stream, why string) {
-	m.rescan()
+// read again from its start. It reports whether the stream has a file
+// open to read.
+func (m *Streamer) truncated(s *stream, why string) bool {
 	p := s.pos
-	for i := len(s.files) - 1; i >= 0; i-- {
-		f := s.files[i]
-		if f.dev == s.dev && f.ino == s.ino {
-			continue
+	if p.Seek == 0 && (s.start || s.prev != nil) {
+		// Nothing of this file handed on yet. Its content went to a
+		// copy (copytruncate), which follows the file read before it,
+		// or is the oldest of the stream now: go on from there.
+		dev, ino, had := s.dev, s.ino, s.readOff > 0 || s.lastSize > 0
+		s.close()
+		if s.start {
+			s.start, s.hasPos, s.pos = false, false, Position{}
+		} else {
+			s.pos, s.prev = *s.prev, nil
 		}
-		if p.Seek > 0 {
+		m.rescan()
+		ok := m.open(s)
+		if ok && had && s.dev == dev && s.ino == ino {
+			m.log.Warn("logstreamer: file truncated before a record of it was handed on, and no copy of it found; what it held is lost",
+				"stream", s.name, "file", s.abs, "why", why)
+		} else {
+			m.log.Info("logstreamer: file truncated before a record of it was handed on; going on with the file holding its content",
+				"stream", s.name, "why", why, "file", s.abs)
+		}
+		return ok
+	}
+	for try := 0; try < 2 && p.Seek > 0; try++ {
+		// A copy is made before the truncation: a scan now sees it,
+		// unless it ran while files were being renamed; then once more.
+		m.rescan()
+		for i := len(s.files) - 1; i >= 0; i-- {
+			f := s.files[i]
+			if f.dev == s.dev && f.ino == s.ino {
+				continue
+			}
 			if ok, _ := m.openFile(s, f.Path, p.Seek, &p.Hash); ok {
 				m.log.Info("logstreamer: file truncated; continuing in its copy", "stream", s.name, "why", why, "copy", f.Path, "seek", p.Seek)
-				return
+				return true
 			}
 		}
 	}
-	m.log.Warn("logstreamer: file truncated; reading it again from its start", "stream", s.name, "file", s.abs, "why", why, "offset", s.readOff)
-	path := s.abs
-	if _, err := m.openFile(s, path, 0, nil); err != nil {
+	if p.Seek > 0 {
+		m.log.Warn("logstreamer: file truncated and no copy of it holds the position; reading it again from its start: lines written after the position before the truncation are lost",
+			"stream", s.name, "file", s.abs, "why", why, "seek", p.Seek, "read_offset", s.readOff)
+	} else {
+		m.log.Warn("logstreamer: file truncated before a record of it was handed on; reading it again from its start: what it held is lost",
+			"stream", s.name, "file", s.abs, "why", why, "read_offset", s.readOff)
+	}
+	if _, err := m.openFile(s, s.abs, 0, nil); err != nil {
 		s.close()
 	}
+	return s.f != nil
 }
 
 // endAction is what follows the end of the open file.
@@ -594,16 +792,8 @@ func (m *Streamer) atEnd(s *stream) endAction {
 			s.pos.File = relPath(m.pat.Root, f.Path)
 			m.cpDirty = true
 		}
-		for j := idx + 1; j < len(s.files); j++ {
-			// A file of equal sort keys holding our content is a copy of
-			// this one (app.log.2 and app.log.2.gz while compressing).
-			n := s.files[j]
-			if m.pat.compare(n.keys, f.keys) == 0 && s.pos.Seek > 0 {
-				if h, ok, err := HashAt(n.Path, s.pos.Seek); err == nil && ok && h == s.pos.Hash {
-					continue
-				}
-			}
-			return endAction{next: n}
+		if j := m.after(s, idx, &s.pos); j >= 0 {
+			return endAction{next: s.files[j]}
 		}
 		return endAction{}
 	}
@@ -648,7 +838,7 @@ func (m *Streamer) indexOf(s *stream) int {
 // partial last line is a record of its own, never joined to the next
 // file's first line.
 func (m *Streamer) finishFile(s *stream) error {
-	s.prev = nil
+	s.prev, s.start = nil, false
 	if len(s.carry) == 0 || s.skipping {
 		s.pos.Seek = s.readOff
 		s.credit(s.carry)

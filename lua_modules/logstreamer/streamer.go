@@ -37,6 +37,7 @@ type Streamer struct {
 	names   []string // sorted names of streams
 	saved   map[string]*Position
 	buf     []byte
+	win     [HashWindow]byte // the bytes before a read offset, to compare
 
 	split     splitter
 	scan      *ScanResult
@@ -275,6 +276,11 @@ func (m *Streamer) Checkpoint() string {
 	}
 	for name, s := range m.streams {
 		switch {
+		case s.start:
+			// Nothing handed on since the stream started (again) at
+			// its oldest file: a restart starts there too, from the
+			// files then.
+			delete(pos, name)
 		case s.prev != nil:
 			pos[name] = s.prev
 		case s.hasPos:
