@@ -109,6 +109,13 @@
 // the plugin holds. 0 means no limit (single values are still capped at
 // 1 GiB).
 //
+// The collector: PaceGC (which the daemon calls unless GOGC or GOMEMLIMIT
+// is set) keeps the Go runtime's soft memory limit at twice the live heap
+// plus the runtime's own memory, at least 16 MiB and at most
+// SetProcessMemoryLimit's backstop, with GOGC at 400 (see gcpace.go): a
+// daemon of plugins that churn through short-lived tables collects a few
+// times less often than with GOGC=100's 4 MiB floor.
+//
 // # Output checkpoints
 //
 // ProcessOutput, SkipOutput and Committable implement the checkpoint state
@@ -150,4 +157,12 @@
 //     expression").
 //   - A status above zero: the plugin's message, if any, follows the
 //     reference's reason (see above).
+//   - Integer keys from 2^20 (maxArrayIndex) up live in a table's hash
+//     part, as in Lua 5.1 when sparse; gopher-lua's array part would pad
+//     them with nils (t[23200846] = 1 allocated 370 MB with its default
+//     of 2^26). But gopher-lua's # and ipairs only see the array part, so
+//     a sequence stops at 2^20-1 elements: t[#t+1] = v past that stores v
+//     at index 2^20 and # does not grow, and elements appended with
+//     table.insert past it are not found by t[i]. Such a sequence takes
+//     16 MiB of Go heap, more than a default memory_limit allows.
 package sandbox

@@ -14,6 +14,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sightline/sightline/sandbox/luamsg"
+	"github.com/sightline/sightline/sandbox/luatable"
 )
 
 // The io library of input and output plugins is the sandbox's own (Lua
@@ -38,7 +39,40 @@ type luaFile struct {
 	w      *bufio.Writer
 	std    bool // stdin, stdout, stderr: never closed
 	closed bool
+	// src, for a read-only file that can seek, is what r reads from: it
+	// counts the file offset, so that fh:seek() needs no system call.
+	src *offsetReader
 }
+
+// offsetReader reads a file and keeps its offset.
+type offsetReader struct {
+	f   *os.File
+	off int64
+}
+
+func (o *offsetReader) Read(p []byte) (int, error) {
+	n, err := o.f.Read(p)
+	o.off += int64(n)
+	return n, err
+}
+
+// newReadOnly returns the luaFile of osf, a file just opened for reading
+// only: its offset is kept by an offsetReader when the file can seek (a
+// pipe or a terminal cannot, and fh:seek() reports their error).
+func newReadOnly(name string, osf *os.File) *luaFile {
+	f := &luaFile{name: name, f: osf}
+	if off, err := osf.Seek(0, io.SeekCurrent); err == nil {
+		f.src = &offsetReader{f: osf, off: off}
+		f.r = bufio.NewReaderSize(f.src, readOnlyBuffer)
+	} else {
+		f.r = bufio.NewReaderSize(osf, readOnlyBuffer)
+	}
+	return f
+}
+
+// readOnlyBuffer is the read buffer of a file opened for reading only:
+// inputs read logs through it, a system call per buffer.
+const readOnlyBuffer = 32 << 10
 
 // Read reads from the file (through its buffer), so that a stream reader
 // given the handle can fill itself.
@@ -95,6 +129,7 @@ type ioState struct {
 	mt            *lua.LTable
 	input, output *lua.LUserData
 	stdout        *lua.LUserData
+	box           luatable.Boxes // the lines read, the positions of fh:seek()
 }
 
 func (s *Sandbox) openIO(L *lua.LState) lua.LValue {
@@ -223,13 +258,15 @@ func (st *ioState) ioOpen(L *lua.LState) int {
 	if err != nil {
 		return result(L, err, name)
 	}
+	if m == "r" {
+		L.Push(st.newFile(L, newReadOnly(name, osf)))
+		return 1
+	}
 	f := &luaFile{name: name, f: osf}
 	if m != "w" && m != "a" {
 		f.r = bufio.NewReader(osf)
 	}
-	if m != "r" {
-		f.w = bufio.NewWriter(osf)
-	}
+	f.w = bufio.NewWriter(osf)
 	L.Push(st.newFile(L, f))
 	return 1
 }
@@ -368,7 +405,7 @@ func (st *ioState) ioLines(L *lua.LState) int {
 		}
 		L.RaiseError("%s: %s", name, err.Error())
 	}
-	ud := st.newFile(L, &luaFile{name: name, f: osf, r: bufio.NewReader(osf)})
+	ud := st.newFile(L, newReadOnly(name, osf))
 	L.Push(st.linesIter(L, ud, true))
 	return 1
 }
@@ -407,14 +444,19 @@ func (st *ioState) fileSeek(L *lua.LState) int {
 	if whence == 1 && off == 0 && (f.w == nil || f.w.Buffered() == 0) {
 		// Where am I: the common fh:seek() after reading a line. The
 		// read buffer stays (gopher-lua's own seek drops it every call).
-		pos, err := f.f.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return result(L, err, "")
+		var pos int64
+		if f.src != nil {
+			pos = f.src.off
+		} else {
+			var err error
+			if pos, err = f.f.Seek(0, io.SeekCurrent); err != nil {
+				return result(L, err, "")
+			}
 		}
 		if f.r != nil {
 			pos -= int64(f.r.Buffered())
 		}
-		L.Push(lua.LNumber(pos))
+		L.Push(st.box.Number(float64(pos)))
 		return 1
 	}
 	if err := f.flush(); err != nil {
@@ -427,7 +469,10 @@ func (st *ioState) fileSeek(L *lua.LState) int {
 	if err != nil {
 		return result(L, err, "")
 	}
-	if f.r != nil {
+	if f.src != nil {
+		f.src.off = pos
+		f.r.Reset(f.src)
+	} else if f.r != nil {
 		f.r.Reset(f.f)
 	}
 	L.Push(lua.LNumber(pos))
@@ -548,27 +593,34 @@ func (st *ioState) readOne(L *lua.LState, f *luaFile, format lua.LValue, argn in
 		checkAlloc(L, int64(len(data)))
 		return lua.LString(data), nil
 	case 'l':
-		var line []byte
-		for {
-			chunk, err := f.r.ReadSlice('\n')
+		chunk, err := f.r.ReadSlice('\n')
+		if err == nil {
+			// The common case: the whole line is in the buffer.
+			if int64(len(chunk)) > limit {
+				L.RaiseError("not enough memory")
+			}
+			checkAlloc(L, int64(len(chunk)-1))
+			return st.box.String(string(chunk[:len(chunk)-1])), nil
+		}
+		line := append([]byte(nil), chunk...)
+		if int64(len(line)) > limit {
+			L.RaiseError("not enough memory")
+		}
+		for err == bufio.ErrBufferFull {
+			chunk, err = f.r.ReadSlice('\n')
 			line = append(line, chunk...)
 			if int64(len(line)) > limit {
 				L.RaiseError("not enough memory")
 			}
-			if err == bufio.ErrBufferFull {
-				continue
+		}
+		if err == io.EOF {
+			if len(line) == 0 {
+				return lua.LNil, nil
 			}
-			if err == io.EOF {
-				if len(line) == 0 {
-					return lua.LNil, nil
-				}
-				break
-			}
-			if err != nil {
-				return lua.LNil, err
-			}
+		} else if err != nil {
+			return lua.LNil, err
+		} else {
 			line = line[:len(line)-1]
-			break
 		}
 		checkAlloc(L, int64(len(line)))
 		return lua.LString(line), nil

@@ -374,17 +374,32 @@ func (w *walker) thread(L *lua.LState) {
 // for the daemon itself plus twice pluginLimits, the sum of the plugins'
 // memory_limit (the Go heap holds about twice what the estimate counts,
 // with garbage). A limit given in the GOMEMLIMIT environment variable is
-// left alone. It returns the limit in force afterwards. The soft limit
+// left alone. It returns the backstop in force afterwards. The soft limit
 // makes the collector work harder near it; it does not stop a runaway
-// plugin, the per-plugin checks do.
+// plugin, the per-plugin checks do. With PaceGC on, the limit in force is
+// the pacer's, which never exceeds the backstop.
 func SetProcessMemoryLimit(base, pluginLimits int64) int64 {
 	if os.Getenv("GOMEMLIMIT") != "" || base < 0 || pluginLimits <= 0 {
+		pacer.mu.Lock()
+		defer pacer.mu.Unlock()
+		pacer.backstop = math.MaxInt64
+		if pacer.on {
+			paceLocked()
+			return math.MaxInt64
+		}
 		return debug.SetMemoryLimit(-1)
 	}
 	limit := base + 2*pluginLimits
 	if limit < 0 || pluginLimits > math.MaxInt64/4 {
 		limit = math.MaxInt64
 	}
-	debug.SetMemoryLimit(limit)
+	pacer.mu.Lock()
+	defer pacer.mu.Unlock()
+	pacer.backstop = limit
+	if pacer.on {
+		paceLocked()
+	} else {
+		debug.SetMemoryLimit(limit)
+	}
 	return limit
 }

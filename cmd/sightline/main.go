@@ -46,6 +46,7 @@ import (
 	"github.com/sightline/sightline/internal/statscmd"
 	_ "github.com/sightline/sightline/lua_modules" // the modules plugins require
 	"github.com/sightline/sightline/runner"
+	"github.com/sightline/sightline/sandbox"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -133,6 +134,7 @@ func runDaemon(args []string, stderr io.Writer) int {
 	}
 	log := runner.NewLogger(stderr, m.LogFormat, m.LogLevel)
 	defer startProfiles(stderr)() // SIGHTLINE_CPUPROFILE, SIGHTLINE_MEMPROFILE: see profile.go
+	sandbox.PaceGC()              // fewer collections for small heaps; GOGC or GOMEMLIMIT turn it off
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

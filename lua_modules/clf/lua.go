@@ -19,15 +19,17 @@ func init() {
 const grammarTypeName = "lpeg.common_log_format.grammar"
 
 // luaGrammar is a grammar as Lua holds it, with the state its matches
-// reuse (a Lua state runs on one goroutine).
+// reuse and the builder of its capture tables (a Lua state runs on one
+// goroutine).
 type luaGrammar struct {
 	g  *Grammar
 	st State
+	tb *tableBuilder
 }
 
 func newGrammarUD(L *lua.LState, g *Grammar) *lua.LUserData {
 	ud := L.NewUserData()
-	ud.Value = &luaGrammar{g: g}
+	ud.Value = &luaGrammar{g: g, tb: newTableBuilder(g)}
 	mt := L.NewTypeMetatable(grammarTypeName)
 	if mt.RawGetString("__index") == lua.LNil {
 		mt.RawSetString("__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"match": luaMatch}))
@@ -76,7 +78,7 @@ func luaMatch(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(lg.g.table(L, &lg.st, s))
+	L.Push(lg.tb.table(L, &lg.st, s))
 	return 1
 }
 
@@ -201,6 +203,7 @@ func openAccess(L *lua.LState) int {
 	}
 	inject := injectFunc(L)
 	st := &State{}
+	tb := newTableBuilder(g)
 	decode := func(L *lua.LState) int {
 		data := L.CheckString(1)
 		ok, err := g.Match(data, st)
@@ -211,7 +214,7 @@ func openAccess(L *lua.LState) int {
 			L.Push(lua.LString(decoder.ErrNoMatch.Error()))
 			return 1
 		}
-		fields := g.table(L, st, data)
+		fields := tb.table(L, st, data)
 		msg := copyMessage(L, L.Get(2), lua.LVAsBool(L.Get(3)))
 		if opts.PayloadKeep {
 			msg.RawSetString("Payload", lua.LString(data))
@@ -244,6 +247,7 @@ func openAccess(L *lua.LState) int {
 func openError(L *lua.LState) int {
 	inject := injectFunc(L)
 	st := &State{}
+	tb := newTableBuilder(NginxError)
 	decode := func(L *lua.LState) int {
 		data := L.CheckString(1)
 		ok, err := NginxError.Match(data, st)
@@ -254,7 +258,7 @@ func openError(L *lua.LState) int {
 			L.Push(lua.LString(decoder.ErrNoMatch.Error()))
 			return 1
 		}
-		fields := NginxError.table(L, st, data)
+		fields := tb.table(L, st, data)
 		msg := copyMessage(L, L.Get(2), lua.LVAsBool(L.Get(3)))
 		for _, kv := range [...][2]string{{"Timestamp", "time"}, {"Payload", "msg"}, {"Severity", "severity"}, {"Pid", "pid"}} {
 			msg.RawSetString(kv[0], fields.RawGetString(kv[1]))

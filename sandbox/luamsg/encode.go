@@ -8,6 +8,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sightline/sightline/message"
+	"github.com/sightline/sightline/sandbox/luatable"
 )
 
 // Headers are the header rules of one plugin (spec §4.7): the values the
@@ -223,7 +224,7 @@ func addFields(fs *lua.LTable, m *message.Message) error {
 		}
 		return nil
 	}
-	for k, v := fs.Next(lua.LNil); k != lua.LNil; k, v = fs.Next(k) {
+	for k, v := range luatable.All(fs) {
 		name, ok := k.(lua.LString)
 		if !ok {
 			return fmt.Errorf("field name must be a string, not %s", k.Type())
