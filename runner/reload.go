@@ -198,10 +198,12 @@ func (d *daemon) dropLua(f drop, b *batch) {
 	if err != nil {
 		reason, _ := errString(err)
 		d.log.Error("Lua file rejected", "file", f.path, "err", reason, "users", names)
+		// The dropped file goes before the .err appears: whoever sees the
+		// .err sees the refusal complete.
+		d.removeDropped(f.path)
 		for _, u := range users {
 			d.writeErr(f.typ, u.key.Name, reason+"; the running version keeps running")
 		}
-		d.removeDropped(f.path)
 		return
 	}
 	d.log.Info("Lua file replaced", "file", dest, "restarting", names)
@@ -267,10 +269,10 @@ func (d *daemon) reject(key cursor.Key, path string, err error) {
 	} else {
 		log.Error("config rejected", "file", path, "err", reason)
 	}
-	d.writeErr(typ, key.Name, reason)
 	if path != "" {
-		d.removeDropped(path)
+		d.removeDropped(path) // before the .err, as for a Lua file
 	}
+	d.writeErr(typ, key.Name, reason)
 }
 
 // restart stops the running instance of c's plugin, if any, and starts
