@@ -68,6 +68,8 @@ type Store struct {
 	mu      sync.Mutex // guards entries, closed and every entry's fields but saved
 	entries map[Key]*entry
 	closed  bool
+	last    *entry // entries[lastKey], the entry of the last Put, or nil
+	lastKey Key
 
 	closeOnce sync.Once
 	closeErr  error
@@ -182,16 +184,6 @@ func (s *Store) path(key Key) string {
 // per queue for key, so a caller passes only what it appended since its
 // last Put (or nothing).
 func (s *Store) Put(key Key, st State, deps ...Dep) error {
-	// Copy and check the queues in one pass, outside the lock; a plugin
-	// reads one or two queues, so buf keeps this off the heap.
-	var buf [4]queuePos
-	queues := buf[:0]
-	for name, p := range st.Queues {
-		if err := validatePosition(name, p); err != nil {
-			return err
-		}
-		queues = append(queues, queuePos{name, p})
-	}
 	if err := st.Checkpoint.validate(); err != nil {
 		return err
 	}
@@ -205,21 +197,60 @@ func (s *Store) Put(key Key, st State, deps ...Dep) error {
 	if s.closed {
 		return ErrClosed
 	}
-	e := s.entries[key]
-	if e == nil {
-		if err := key.validate(); err != nil {
-			return err
-		}
-		e = &entry{}
-		s.entries[key] = e
+	e := s.last
+	if e == nil || s.lastKey != key {
+		e = s.entries[key]
 	}
-	e.queues = append(e.queues[:0], queues...)
+	if e == nil || !e.sameQueues(st.Queues) {
+		// A new key, or the queues changed: copy and check them all
+		// before changing anything. A plugin reads one or two queues, so
+		// buf keeps this off the heap.
+		var buf [4]queuePos
+		queues := buf[:0]
+		for name, p := range st.Queues {
+			if err := validatePosition(name, p); err != nil {
+				return err
+			}
+			queues = append(queues, queuePos{name, p})
+		}
+		if e == nil {
+			if err := key.validate(); err != nil {
+				return err
+			}
+			e = &entry{}
+			s.entries[key] = e
+		}
+		e.queues = append(e.queues[:0], queues...)
+	}
+	s.last, s.lastKey = e, key
 	e.cp = st.Checkpoint
 	for _, d := range deps {
 		e.addDepLocked(d)
 	}
 	e.seq++
 	return nil
+}
+
+// sameQueues reports whether qs names the same queues as e.queues, whose
+// names were checked when they were put; if so it copies qs's positions
+// into e.queues, or returns false without changing anything when one is
+// invalid. It is Put's common case: no map iteration.
+func (e *entry) sameQueues(qs map[string]queue.Position) bool {
+	if len(qs) != len(e.queues) || len(e.queues) > 4 {
+		return false
+	}
+	var buf [4]queue.Position
+	for i, q := range e.queues {
+		p, ok := qs[q.name]
+		if !ok || p.Offset < 0 {
+			return false // the slow path reports the error
+		}
+		buf[i] = p
+	}
+	for i := range e.queues {
+		e.queues[i].pos = buf[i]
+	}
+	return true
 }
 
 // addDepLocked raises the recorded dependency on d.Queue to d.Pos.
@@ -274,6 +305,9 @@ func (s *Store) Remove(key Key) error {
 		return ErrClosed
 	}
 	delete(s.entries, key)
+	if s.last != nil && s.lastKey == key {
+		s.last = nil
+	}
 	s.mu.Unlock()
 	return remove(s.fsys, s.path(key))
 }

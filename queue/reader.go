@@ -64,6 +64,12 @@ type Reader struct {
 	stats ReaderStats
 	timer *time.Timer
 	err   error
+	// idle, when set, was taken from note before a read that found the
+	// end of the live segment of an in-process writer: until the writer
+	// broadcasts again (a flush, a roll, a close), reading finds nothing
+	// new, so TryNext does not read. It spares a read syscall per call
+	// on a queue with nothing to read.
+	idle <-chan struct{}
 }
 
 // OpenReader returns a Reader of the queue in dir that starts at pos. The
@@ -179,9 +185,24 @@ func (r *Reader) nextSegment() (uint64, bool, error) {
 
 // TryNext advances to the next record without waiting. It returns false
 // when none is available now or on an error (see Err).
-func (r *Reader) TryNext() bool {
+func (r *Reader) TryNext() bool { return r.tryNext(nil) }
+
+// tryNext is TryNext; woken, when not nil, was taken from note before the
+// call.
+func (r *Reader) tryNext(woken <-chan struct{}) bool {
 	if r.err != nil {
 		return false
+	}
+	if r.idle != nil {
+		select {
+		case <-r.idle:
+			r.idle = nil
+		default:
+			if live, ok := r.note.liveSegment(); ok && live == r.seg && r.f != nil {
+				return false
+			}
+			r.idle = nil
+		}
 	}
 	for {
 		if r.f == nil {
@@ -210,6 +231,15 @@ func (r *Reader) TryNext() bool {
 			return false
 		}
 		if !ok {
+			if live, ok := r.note.liveSegment(); ok && live == r.seg {
+				if woken == nil {
+					// Read once more after taking the channel, so a
+					// flush after that read closes it.
+					woken = r.note.wait()
+					continue
+				}
+				r.idle = woken
+			}
 			return false
 		}
 		// The writer flushed this segment completely before it created the
@@ -263,7 +293,7 @@ func (r *Reader) accept() bool {
 func (r *Reader) Next(ctx context.Context) bool {
 	for {
 		woken := r.note.wait()
-		if r.TryNext() {
+		if r.tryNext(woken) {
 			return true
 		}
 		if r.err != nil || ctx.Err() != nil {

@@ -178,11 +178,6 @@ func (o *output) pick(ctx context.Context) *source {
 	d := o.d
 	both := o.in != nil && o.an != nil
 	for {
-		var wIn, wAn <-chan struct{}
-		if both {
-			// Taken before looking, so a flush in between wakes us.
-			wIn, wAn = d.inF.wait(), d.anF.wait()
-		}
 		for _, s := range o.srcs {
 			if s.pending {
 				continue
@@ -236,6 +231,19 @@ func (o *output) pick(ctx context.Context) *source {
 				d.fail(fmt.Errorf("%s: %w", o, err))
 				return nil
 			}
+			continue
+		}
+		// Taken before looking again, so a flush in between wakes us (not
+		// before every look: two locks per record).
+		wIn, wAn := d.inF.wait(), d.anF.wait()
+		again := false
+		for _, s := range o.srcs {
+			if !s.pending {
+				s.pending = s.r.TryNext()
+			}
+			again = again || s.pending || s.r.Err() != nil
+		}
+		if again {
 			continue
 		}
 		wait := time.Second // a safety net: flushes wake us
