@@ -136,6 +136,32 @@ func TestFailedSyncIsSticky(t *testing.T) {
 	}
 }
 
+// Linux reports a write-back error to one fsync of a file only: once an
+// fsync of a segment failed, every later fsync of that segment (a roll's,
+// another syncer's) must report it too, or the records it lost would count
+// as durable.
+func TestFailedSegmentFsyncStaysFailed(t *testing.T) {
+	var fs faults
+	fs.budget.Store(-1)
+	w := openWriter(t, t.TempDir(), fs.options(Options{}))
+	appendN(t, w, 0, 10, 100)
+	w.mu.Lock()
+	seg := w.seg
+	w.mu.Unlock()
+	fs.failSync.Store(true)
+	if err := w.fsync(seg); !errors.Is(err, errInjected) {
+		t.Fatalf("fsync: %v", err)
+	}
+	fs.failSync.Store(false) // the file would now report success
+	syncs := fs.syncs.Load()
+	if err := w.fsync(seg); !errors.Is(err, errInjected) {
+		t.Fatalf("second fsync of the segment: %v, want the first one's error", err)
+	}
+	if fs.syncs.Load() != syncs {
+		t.Fatal("the failed segment was fsynced again")
+	}
+}
+
 func TestGroupCommitSharesFsyncs(t *testing.T) {
 	var fs faults
 	fs.budget.Store(-1)

@@ -102,6 +102,14 @@ type segFile struct {
 	refs    int
 	retired bool
 	closed  bool
+
+	// syncMu serialises the fsyncs of the file (a roll's, under mu, and
+	// syncTo's, outside it): Linux reports a write-back error to one of
+	// two overlapping fsyncs only, and the other would mark unsynced
+	// records durable. syncErr, once set, is what every later fsync of the
+	// file returns, for the same reason.
+	syncMu  sync.Mutex
+	syncErr error
 }
 
 // close closes the file once.
@@ -342,8 +350,14 @@ func (w *Writer) rollLocked() error {
 }
 
 func (w *Writer) fsync(s *segFile) error {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	if s.syncErr != nil {
+		return s.syncErr
+	}
 	start := time.Now()
 	err := s.f.Sync()
+	s.syncErr = err
 	if d := time.Since(start); d > slowSync {
 		w.log.Warn("slow fsync", "segment", s.id, "took", d)
 	}
@@ -410,6 +424,11 @@ func (w *Writer) syncTo(target Position) error {
 		if err := seg.close(); err != nil {
 			return w.failLocked(fmt.Errorf("close segment %d: %w", seg.id, err))
 		}
+	}
+	if w.err != nil {
+		// The writer failed meanwhile (a roll's fsync or write): what
+		// this fsync covered is for Recover to judge, not to count.
+		return w.err
 	}
 	if w.synced.Less(upto) {
 		w.synced = upto

@@ -25,6 +25,9 @@ type input struct {
 	deps     [1]cursor.Dep
 	hold     holdSpec // what its injections wait for
 	heldStop bool     // an injection ended with errHeldStop: the plugin was stopping
+	// injectErr is the error of a refused message: every later Inject of
+	// this instance returns it (a restart creates a new instance).
+	injectErr error
 
 	stopCh chan struct{} // closed at shutdown: ends a poll wait
 	done   chan struct{} // closed when run returns
@@ -50,10 +53,17 @@ func (d *daemon) loadInput(sp *spec) (*input, error) {
 // the input queue holds injections (backpressure, max_queue_size, a failed
 // writer) and fails with errHeldStop when the plugin is stopped meanwhile.
 func (in *input) Inject(msg []byte, cp sandbox.Checkpoint) error {
+	if in.injectErr != nil {
+		// A message was refused: no later message, and above all no later
+		// checkpoint, may be taken, or a plugin that caught the error (a
+		// Lua decoder called under pcall) would checkpoint past it.
+		return in.injectErr
+	}
 	if msg != nil {
 		pos, err := in.d.appendHeld(in.d.inQ, msg, &in.hold)
 		if err != nil {
 			in.heldStop = errors.Is(err, errHeldStop)
+			in.injectErr = err
 			return err
 		}
 		in.lastPos, in.appended, in.dirty = pos, true, true
@@ -157,7 +167,11 @@ const durableWait = 20 * time.Millisecond
 
 // Durable is sandbox.DurableHost's: the returned function waits until the
 // input queue is synced past the plugin's last append, syncing it itself
-// when the flusher has not within durableWait.
+// when the flusher has not within durableWait. A failed queue writer is
+// waited out: its recovery (queue.Writer.Recover) rewrites every record
+// taken after the last sync, so the position becomes durable then, and
+// whoever waits (a TCP receiver about to acknowledge) need not give up and
+// have the data sent again.
 func (in *input) Durable() func(ctx context.Context) error {
 	if !in.appended {
 		return func(context.Context) error { return nil }
@@ -168,11 +182,11 @@ func (in *input) Durable() func(ctx context.Context) error {
 		t := time.NewTicker(2 * time.Millisecond)
 		defer t.Stop()
 		for w.Synced().Less(pos) {
-			if err := w.Healthy(); err != nil {
-				return err
-			}
-			if time.Now().After(deadline) {
-				return w.Sync()
+			if w.Healthy() == nil && time.Now().After(deadline) {
+				if err := w.Sync(); err != nil && w.Healthy() == nil {
+					return err
+				}
+				deadline = time.Now().Add(durableWait)
 			}
 			select {
 			case <-ctx.Done():

@@ -479,3 +479,46 @@ func BenchmarkAppendHeld(b *testing.B) {
 		}
 	})
 }
+
+// catcher is counter written as a plugin that catches inject errors (as a
+// Lua decoder called under pcall does) and then tries a checkpoint far
+// ahead: once a message was refused, the checkpoint must be refused too,
+// or the messages after the refused one would never be read again.
+const catcher = `
+function process_message(cp)
+    local n = read_config("count")
+    for i = (cp or 0) + 1, n do
+        local ok = pcall(inject_message, {Type = "seq", Payload = tostring(i), Fields = {n = {value = i, value_type = 2}}}, i)
+        if not ok then
+            pcall(inject_message, nil, n)
+            return 0
+        end
+    end
+    return 0
+end
+`
+
+func TestNoCheckpointAfterARefusedMessage(t *testing.T) {
+	const n = 2000
+	e := newEnv(t, `output_size = 1024`, `backpressure = 1`, `backpressure_disk_free = 0`)
+	gate := e.path("gate")
+	rec := e.path("in.txt")
+	e.plugin("input", "gen", fmt.Sprintf("count = %d", n), catcher)
+	e.plugin("output", "in", gatedCfg(gate, rec, "input"), gated)
+	var log logBuf
+	r := e.start(fastOpts(&log))
+	if !waitFor(func() bool { return log.has("applying backpressure (lag)") }, 10*time.Second) {
+		r.stop(t)
+		t.Fatalf("not held; log:\n%s", log.String())
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := e.loadCursor("input", "gen")
+	if st.Checkpoint.Number >= n {
+		t.Fatalf("checkpoint %v saved after a refused message", st.Checkpoint.Number)
+	}
+	e.write(gate, "")
+	e.run(Options{Logger: testLogger(t)}, "every message after a restart", countLines(t, rec, n))
+	checkSeq(t, dedup(lines(t, rec)), 1, n, 1)
+}

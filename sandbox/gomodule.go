@@ -140,9 +140,10 @@ func InjectMessage(L *lua.LState, m *message.Message, cp Checkpoint) {
 type DurableHost interface {
 	// Durable returns a function that blocks until every message the
 	// plugin injected before Durable was called is durable in its queue
-	// (synced under the queue's sync policy), or ctx ends, or the queue
-	// has failed. Durable is called on the plugin's goroutine; the
-	// function it returns may be called from any goroutine.
+	// (synced under the queue's sync policy; a failed queue is waited out
+	// while the host recovers it), or ctx ends, or syncing fails. Durable
+	// is called on the plugin's goroutine; the function it returns may be
+	// called from any goroutine.
 	Durable() func(ctx context.Context) error
 }
 

@@ -571,7 +571,7 @@ func (k *sink) Checkpoint(cp string) error {
 		return fmt.Errorf("logstreamer: the checkpoint of every stream is %d bytes, over the %d a cursor file holds: fewer streams per plugin (split the config)",
 			len(cp), cursor.MaxCheckpointSize)
 	}
-	k.lastCP = cp
 	sandbox.Inject(k.L, nil, sandbox.Checkpoint{Kind: sandbox.CheckpointString, String: cp})
+	k.lastCP = cp // once taken: an Inject that raised is sent again
 	return nil
 }
