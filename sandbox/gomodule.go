@@ -125,14 +125,33 @@ func injectGo(L *lua.LState, raw []byte, cp Checkpoint) {
 // table; Logger, Hostname and Pid when unset come from the plugin's
 // config.
 func InjectMessage(L *lua.LState, m *message.Message, cp Checkpoint) {
+	injectGo(L, encodeGo(L, m), cp)
+}
+
+// InjectMessageIfFits is InjectMessage for a module that reports and skips
+// a record too large for a message (a log line over max_message_size)
+// instead of raising: when m encodes to more than max_message_size bytes
+// nothing is injected and ok is false. n is the encoded size either way.
+func InjectMessageIfFits(L *lua.LState, m *message.Message, cp Checkpoint) (n int, ok bool) {
+	raw := encodeGo(L, m)
+	if len(raw) > MaxMessageSize(L) {
+		return len(raw), false
+	}
+	injectGo(L, raw, cp)
+	return len(raw), true
+}
+
+// encodeGo encodes m, with InjectMessage's default headers, into the
+// sandbox's encode buffer.
+func encodeGo(L *lua.LState, m *message.Message) []byte {
 	s := sandboxOf(L)
 	if s == nil {
 		L.RaiseError("inject_message() failed: not called from a sandbox")
-		return
+		return nil
 	}
 	s.enc.Defaults(m)
 	s.buf = m.AppendTo(s.buf[:0])
-	injectGo(L, s.buf, cp)
+	return s.buf
 }
 
 // DurableHost is a Host that can tell when injected messages are durable:

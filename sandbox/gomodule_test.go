@@ -80,3 +80,38 @@ function timer_event() end`).mustLoad(t)
 		t.Fatal(err)
 	}
 }
+
+// fitsResult receives what test_gomodule_fits's InjectMessageIfFits said.
+var fitsResult = func(bool) {}
+
+func init() {
+	RegisterModule(Module{Name: "test_gomodule_fits", Open: func(L *lua.LState) int {
+		L.Push(L.NewFunction(func(L *lua.LState) int {
+			var m message.Message
+			m.SetPayload(L.CheckString(1))
+			_, ok := InjectMessageIfFits(L, &m, Checkpoint{})
+			fitsResult(ok)
+			return 0
+		}))
+		return 1
+	}})
+}
+
+func TestGoModuleInjectIfFits(t *testing.T) {
+	var got []bool
+	fitsResult = func(ok bool) { got = append(got, ok) }
+	s, h := input(`require "string"
+local inject = require "test_gomodule_fits"
+function process_message()
+  inject("small")
+  inject(string.rep("x", 70000)) -- over the default max_message_size: skipped, no error
+  return 0
+end`).mustLoad(t)
+	defer s.Close(false)
+	if _, _, err := s.ProcessInput(Checkpoint{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.msgs) != 1 || h.msgs[0].Payload != "small" || len(got) != 2 || !got[0] || got[1] {
+		t.Fatalf("%d messages injected, fits %v; want the small one only", len(h.msgs), got)
+	}
+}

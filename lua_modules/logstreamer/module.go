@@ -407,15 +407,13 @@ func (k *sink) Record(name, file string, off int64, rec []byte) error {
 			message.Field{Name: "source_file", Type: message.ValueString, Strings: []string{file}},
 			message.Field{Name: "source_offset", Type: message.ValueInteger, Integers: []int64{off}})
 	}
-	if m.Size()+64 > k.maxMsg {
+	if n, ok := sandbox.InjectMessageIfFits(k.L, m, sandbox.Checkpoint{}); !ok {
 		k.tooBig++
 		if k.tooBig <= 100 || k.tooBig%1000 == 0 {
 			k.log.Warn("logstreamer: message over max_message_size skipped", "stream", name, "file", file,
-				"offset", off, "bytes", m.Size(), "max_message_size", k.maxMsg)
+				"offset", off, "bytes", n, "max_message_size", k.maxMsg)
 		}
-		return nil
 	}
-	sandbox.InjectMessage(k.L, m, sandbox.Checkpoint{})
 	return nil
 }
 
