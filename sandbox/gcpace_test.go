@@ -68,8 +68,16 @@ func TestPaceGC(t *testing.T) {
 	}
 	runtime.KeepAlive(big)
 	big = nil
-	gcCycle(t)
-	if got := debug.SetMemoryLimit(-1); got > 4*gcFloor {
+	// Other tests of the package run meanwhile and hold heap of their
+	// own: the limit must come down within a few collections.
+	got := int64(0)
+	for range 20 {
+		gcCycle(t)
+		if got = debug.SetMemoryLimit(-1); got <= 4*gcFloor {
+			break
+		}
+	}
+	if got > 4*gcFloor {
 		t.Fatalf("limit once the heap is small again = %d", got)
 	}
 
