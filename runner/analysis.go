@@ -273,20 +273,41 @@ func (g *group) read(ctx context.Context) {
 	}
 }
 
-// drain is read in batch mode: every record to the end of the queue,
-// timers driven by message time.
+// drain is read in batch mode: every record to the end of the input
+// queue, timers driven by message time. Until the inputs are done (and
+// their records flushed) the end is only where they are: it waits there.
 func (g *group) drain() {
+	d := g.d
 	for g.r != nil && g.alive() {
 		if !g.r.TryNext() {
 			if err := g.r.Err(); err != nil {
-				g.d.fail(fmt.Errorf("%s: %w", g, err))
+				d.fail(fmt.Errorf("%s: %w", g, err))
+				break
 			}
-			break
+			// Both taken before looking again: inDone closes after the
+			// last flush, and a flush in between is not missed.
+			fin, flushed := isDone(d.inDone), d.inF.wait()
+			if !g.r.TryNext() {
+				if err := g.r.Err(); err != nil {
+					d.fail(fmt.Errorf("%s: %w", g, err))
+					break
+				}
+				if fin {
+					break
+				}
+				g.flush()
+				select {
+				case <-flushed:
+				case <-d.inDone:
+				}
+				continue
+			}
 		}
 		v := g.r.Message()
 		g.clock.see(v.Timestamp())
 		g.process(v, g.r.Position())
 		g.pos = g.r.Position()
+		g.fl.at(qIn, g.pos)
 	}
 	g.flush()
 }

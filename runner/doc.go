@@ -191,7 +191,10 @@
 // # Batch mode
 //
 // RunOnce (sightline run -once) is the reference's hindsight_cli (§7.2,
-// §3.7): a cascade instead of a daemon. Startup is Run's; then
+// §3.7): a cascade instead of a daemon. Startup is Run's; every plugin
+// runs at once, as in the reference (analysis groups and outputs read
+// their queues while the inputs write them), and the cascade is in how
+// they end:
 //
 //  1. Every input runs once (ticker_interval is ignored: process_message
 //     is called once). The cascade goes on when every input has returned,
@@ -201,7 +204,11 @@
 //  2. The analysis groups read the input queue to its end, then give
 //     their plugins timer_event(ns, true); their injections are flushed.
 //  3. The outputs read their queues (their own injections into the input
-//     queue included) to the end and get timer_event(ns, true).
+//     queue included) to the end and get timer_event(ns, true). An output
+//     reading both queues while analysis plugins run starts only now, and
+//     every output's merge of two queues is exact (a record goes when the
+//     other queue has one pending or has ended), so what it sees is the
+//     same at every run however the stages overlap.
 //  4. Shutdown step 3 and 4: preserve_data, the final cursors (a second
 //     run continues where this one stopped), the writers.
 //

@@ -39,12 +39,34 @@ func RunOnce(ctx context.Context, m *config.Main, opts Options) (int, error) {
 	return d.exit, err
 }
 
-// cascade is run in batch mode: the inputs run to completion, then the
-// analysis groups drain the input queue, then the outputs drain theirs.
+// cascade is run in batch mode. Everything runs at once, as in the
+// reference's hindsight_cli, so the stages overlap: the analysis groups
+// and the outputs read their queues while the inputs write them. The
+// cascade is in how they end: the inputs run to completion; then the
+// analysis groups read the input queue to its end (inDone) and stop;
+// then the outputs read their queues to the end (anDone) and stop. An
+// output reading both queues while analysis plugins run starts only when
+// they are done, so its merge by Timestamp sees both queues whole and is
+// the same at every run (pickOnce keeps the merge exact for the others).
 // ctx ending stops the inputs; the drains, which are finite, go on.
 func (d *daemon) cascade(ctx, proc context.Context) {
 	d.log.Info("sightline running once", "output_path", d.m.OutputPath,
 		"inputs", len(d.inputs), "analysis_plugins", len(d.analysis), "analysis_threads", len(d.groups), "outputs", len(d.outputs))
+	d.inDone, d.anDone = make(chan struct{}), make(chan struct{})
+	if len(d.analysis) == 0 {
+		close(d.anDone) // nothing will write the analysis queue
+	}
+	for _, g := range d.groups {
+		go g.run(proc)
+	}
+	var late []*output
+	for _, o := range d.outputs {
+		if o.in != nil && o.an != nil && len(d.analysis) > 0 {
+			late = append(late, o)
+			continue
+		}
+		o.start(proc)
+	}
 	if d.opts.Ready != nil {
 		d.opts.Ready()
 	}
@@ -75,25 +97,32 @@ func (d *daemon) cascade(ctx, proc context.Context) {
 		d.await("input", inStoppers)
 	}
 	d.inF.Flush()
+	close(d.inDone)
 
 	// 2. Analysis: every group reads the input queue to its end.
 	d.log.Info("inputs done; analysis draining the input queue")
 	for _, g := range d.groups {
-		go g.run(proc)
-	}
-	for _, g := range d.groups {
 		<-g.done
 	}
 	d.anF.Flush()
+	if len(d.analysis) > 0 {
+		close(d.anDone)
+	}
 
 	// 3. Outputs read their queues to the end.
 	d.log.Info("analysis done; outputs draining")
-	for _, o := range d.outputs {
+	for _, o := range late {
 		o.start(proc)
 	}
 	for _, o := range d.outputs {
 		<-o.done
 	}
+}
+
+// producersDone returns, by queue, the channels closed in batch mode when
+// the queue gets nothing more but an output's own injections.
+func (d *daemon) producersDone() [2]<-chan struct{} {
+	return [2]<-chan struct{}{qIn: d.inDone, qAn: d.anDone}
 }
 
 // msgClock is the clock of batch mode: the largest message Timestamp

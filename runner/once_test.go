@@ -100,3 +100,39 @@ function timer_event() end
 		t.Fatalf("exit code %d, want %d", code, ExitAnalysisTerminated|ExitOutputTerminated)
 	}
 }
+
+// TestRunOnceOverlap: in batch mode an output reading the input queue
+// runs while the inputs do (as in the reference's hindsight_cli): the
+// input waits, after its first message, until the output has recorded
+// it, which it could not if outputs started after the inputs finished.
+func TestRunOnceOverlap(t *testing.T) {
+	e := newEnv(t)
+	out := e.path("out.txt")
+	e.plugin("input", "gen", fmt.Sprintf("instruction_limit = 0\nseen = %q", out), `
+require "io"
+require "os"
+local function seen()
+    local f = io.open(read_config("seen"))
+    if not f then return false end
+    local s = f:read("*a")
+    f:close()
+    return s == "1\n"
+end
+function process_message()
+    inject_message({Type = "seq", Fields = {n = {value = 1, value_type = 2}}})
+    local deadline = os.time() + 20
+    while not seen() do
+        if os.time() > deadline then error("the output saw nothing while the input ran") end
+    end
+    inject_message({Type = "seq", Fields = {n = {value = 2, value_type = 2}}})
+    return 0
+end
+`)
+	e.plugin("output", "rec", recorderCfg(out, "TRUE", "input"), recorder)
+	if code := runOnce(t, e); code != 0 {
+		t.Fatalf("exit code %d, want 0", code)
+	}
+	if got := lines(t, out); !slices.Equal(got, []string{"1", "2"}) {
+		t.Fatalf("output %v, want [1 2]", got)
+	}
+}

@@ -28,6 +28,7 @@ type source struct {
 	r       *queue.Reader
 	pending bool           // r holds a record not delivered yet
 	done    queue.Position // after the last record delivered
+	ended   bool           // batch mode: read to the end after its producers were done
 }
 
 // output runs one output plugin on its own goroutine, reading the input
@@ -176,18 +177,13 @@ func (o *output) run(ctx context.Context) {
 // on a tie; a queue with nothing to read holds nothing back.
 func (o *output) pick(ctx context.Context) *source {
 	d := o.d
+	if d.opts.once {
+		return o.pickOnce(ctx)
+	}
 	both := o.in != nil && o.an != nil
 	for {
-		for _, s := range o.srcs {
-			if s.pending {
-				continue
-			}
-			if s.pending = s.r.TryNext(); !s.pending {
-				if err := s.r.Err(); err != nil {
-					d.fail(fmt.Errorf("%s: %w", o, err))
-					return nil
-				}
-			}
+		if !o.fill([2]bool{}) {
+			return nil
 		}
 		switch {
 		case both && o.in.pending && o.an.pending:
@@ -201,15 +197,7 @@ func (o *output) pick(ctx context.Context) *source {
 			return o.an
 		}
 
-		// Nothing to read: flush, run the timer, wait. In batch mode the
-		// end of the queues is the end, once our injections are in.
-		if d.opts.once {
-			if o.dirty {
-				o.flush()
-				continue
-			}
-			return nil
-		}
+		// Nothing to read: flush, run the timer, wait.
 		o.flush()
 		now := time.Now()
 		o.timerIfDue(now)
@@ -259,6 +247,87 @@ func (o *output) pick(ctx context.Context) *source {
 		}
 		t.Stop()
 	}
+}
+
+// pickOnce is pick in batch mode, where the merge is exact: a record
+// goes only when every other queue has one pending too, or has ended (was
+// read to its end after its producers were done), so the order is the
+// same however the stages overlap. It returns nil when every queue has
+// ended and our injections are in, or when ctx ends, the plugin
+// terminated or a reader failed.
+func (o *output) pickOnce(ctx context.Context) *source {
+	d := o.d
+	for looked := false; ; looked = true {
+		var fin [2]bool // producers done, taken before the reads
+		var flushed [2]<-chan struct{}
+		if looked {
+			for _, s := range o.srcs {
+				fin[s.idx] = isDone(d.producersDone()[s.idx])
+				flushed[s.idx] = d.queues()[s.idx].f.wait()
+			}
+		}
+		if !o.fill(fin) {
+			return nil
+		}
+		var next *source
+		ready := true
+		for _, s := range o.srcs {
+			switch {
+			case !s.pending:
+				ready = ready && s.ended
+			case next == nil || s.r.Message().Timestamp() < next.r.Message().Timestamp():
+				next = s // the input queue's first: it wins ties
+			}
+		}
+		if next != nil && ready {
+			return next
+		}
+		if !looked {
+			continue
+		}
+		if o.dirty {
+			o.flush()
+			continue
+		}
+		if next == nil && ready {
+			return nil // every queue ended
+		}
+		if o.dead || ctx.Err() != nil {
+			return nil
+		}
+		var up [2]<-chan struct{} // nil: not read, or done already
+		for _, s := range o.srcs {
+			if !fin[s.idx] {
+				up[s.idx] = d.producersDone()[s.idx]
+			}
+		}
+		select {
+		case <-flushed[qIn]:
+		case <-flushed[qAn]:
+		case <-up[qIn]:
+		case <-up[qAn]:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// fill reads a record into every source without one. A source left
+// without one whose producers were done (fin, taken before: batch mode)
+// has ended. It returns false when a reader failed.
+func (o *output) fill(fin [2]bool) bool {
+	for _, s := range o.srcs {
+		if s.pending {
+			continue
+		}
+		if s.pending = s.r.TryNext(); !s.pending {
+			if err := s.r.Err(); err != nil {
+				o.d.fail(fmt.Errorf("%s: %w", o, err))
+				return false
+			}
+			s.ended = s.ended || fin[s.idx]
+		}
+	}
+	return true
 }
 
 // deliver offers s's pending record to the plugin (or tells it the record

@@ -122,6 +122,10 @@ type daemon struct {
 	inQ, anQ     *qctl // the queues with their gates (pressure.go)
 	store        *cursor.Store
 
+	// Batch mode: closed when a queue's producers are done (the inputs,
+	// the analysis groups) and what they wrote is flushed (once.go).
+	inDone, anDone chan struct{}
+
 	// Readers that inject, for backpressure (pressure.go). A leaf lock.
 	flowMu sync.Mutex
 	flows  []*flow

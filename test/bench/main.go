@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sightline/sightline/message"
 )
 
 var (
@@ -117,6 +119,8 @@ func run() error {
 	return nil
 }
 
+// generate writes a log file and syncs it: the kernel writing a fresh
+// file's dirty pages back during a run would be measured with it.
 func generate(path, format string, i int) error {
 	cmd := exec.Command("python3", *gen, "--lines", strconv.Itoa(*lines), "--format", format,
 		"--seed", strconv.Itoa(i+1), "--seq-start", strconv.Itoa(i**lines+1), "--out", path)
@@ -124,7 +128,38 @@ func generate(path, format string, i int) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("generating %s: %w", path, err)
 	}
-	return nil
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// injectedBytes returns the framed size of what the inputs injected, from
+// the Inject Message Count and Bytes columns of plugins.tsv.
+func injectedBytes(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, line := range strings.Split(string(data), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) < 3 || !strings.HasPrefix(cols[0], "input.") {
+			continue
+		}
+		n, err1 := strconv.ParseInt(cols[1], 10, 64)
+		b, err2 := strconv.ParseInt(cols[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, fmt.Errorf("%s: bad line %q", path, line)
+		}
+		if n > 0 {
+			avg := int(b / n) // the frame header's length varint as for the average
+			total += b + n*int64(message.FrameSize(avg)-avg)
+		}
+	}
+	return total, nil
 }
 
 type result struct {
@@ -237,12 +272,12 @@ func runScenario(bin, dir string, sc scenario, files []string) (result, error) {
 	if err != nil || got != want {
 		return result{}, fmt.Errorf("the output counted %q messages, want %d\n%s", data, want, stderr.String())
 	}
-	var qb int64
-	segs, _ := filepath.Glob(filepath.Join(dir, "output", "input", "*.log"))
-	for _, s := range segs {
-		if fi, err := os.Stat(s); err == nil {
-			qb += fi.Size()
-		}
+	// Queue bytes per message: the inputs' injected bytes from
+	// plugins.tsv (the queue's segments are pruned as the output reads
+	// them) plus the framing the queue adds to each record.
+	qb, err := injectedBytes(filepath.Join(dir, "output", "plugins.tsv"))
+	if err != nil {
+		return result{}, err
 	}
 	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
