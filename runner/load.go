@@ -241,6 +241,7 @@ func (d *daemon) newPlugin(sp *spec, host sandbox.Host) (*plugin, error) {
 		Host:      host,
 		Logger:    p.log,
 		StateFile: preserve.Path(d.m.OutputPath, sp.key.Type, cfg.Name),
+		Relay:     true, // inputs (runner.input's methods are safe from the relay's goroutine)
 	})
 	if err != nil {
 		return nil, err

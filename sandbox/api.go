@@ -22,30 +22,80 @@ func (s *Sandbox) encodeTable(L *lua.LState, fn string, t *lua.LTable) []byte {
 	return s.buf
 }
 
-// inject hands one message (or, input only, a checkpoint) to the host.
+// inject hands one message (or, input only, a checkpoint) to the host,
+// after what the relay holds.
 func (s *Sandbox) inject(L *lua.LState, raw []byte, cp Checkpoint) {
 	if s.host == nil {
 		L.RaiseError("inject_message() failed: no host to inject into")
 	}
-	if err := s.host.Inject(raw, cp); err != nil {
+	err := s.drainRelay()
+	if err == nil {
+		err = s.deliver(raw, cp)
+	}
+	if err != nil {
 		L.RaiseError("inject_message() failed: %s", err.Error())
 	}
-	if cp.Kind != CheckpointNone {
-		s.mu.Lock()
-		s.checkpoint = cp
-		s.mu.Unlock()
+}
+
+// deliver hands raw and cp to the host and counts them.
+func (s *Sandbox) deliver(raw []byte, cp Checkpoint) error {
+	if err := s.host.Inject(raw, cp); err != nil {
+		return err
 	}
-	if raw == nil {
-		return
+	if cp.Kind == CheckpointNone && raw == nil {
+		return nil
 	}
 	n := int64(len(raw))
 	s.mu.Lock()
-	s.stats.InjectMessageCount++
-	s.stats.InjectMessageBytes += n
-	if n > s.stats.MaxOutput {
-		s.stats.MaxOutput = n
+	if cp.Kind != CheckpointNone {
+		s.checkpoint = cp
+	}
+	if raw != nil {
+		s.stats.InjectMessageCount++
+		s.stats.InjectMessageBytes += n
+		s.stats.MaxOutput = max(s.stats.MaxOutput, n)
 	}
 	s.mu.Unlock()
+	return nil
+}
+
+// drainRelay hands what the relay holds to the host (see relay) and
+// returns the first refusal.
+func (s *Sandbox) drainRelay() error {
+	if s.relay == nil {
+		return nil
+	}
+	return s.relay.drain()
+}
+
+// injectRelayed is an input plugin's inject_message(t, cp), t nil for a
+// checkpoint only: checked and turned into a message here, appended by
+// the relay.
+func (s *Sandbox) injectRelayed(L *lua.LState, t *lua.LTable, cp Checkpoint) {
+	if s.host == nil {
+		L.RaiseError("inject_message() failed: no host to inject into")
+	}
+	r := s.relay
+	var m *message.Message
+	if t != nil {
+		m = r.message()
+		if err := s.enc.ToMessage(t, m); err != nil {
+			r.recycle(m)
+			L.RaiseError("inject_message() failed: %s", err.Error())
+		}
+		size := m.Size()
+		if limit := s.plugin.OutputLimit; limit > 0 && int64(size) > limit {
+			r.recycle(m)
+			L.RaiseError("inject_message() failed: exceeded output_limit")
+		}
+		if size > s.maxMsg {
+			r.recycle(m)
+			L.RaiseError("inject_message() failed: message of %d bytes exceeds max_message_size %d", size, s.maxMsg)
+		}
+	}
+	if err := r.push(m, cp); err != nil {
+		L.RaiseError("inject_message() failed: %s", err.Error())
+	}
 }
 
 // checkpointArg reads an input plugin's checkpoint argument.
@@ -77,7 +127,15 @@ func (s *Sandbox) luaInjectInput(L *lua.LState) int {
 		if cp.Kind == CheckpointNone {
 			L.RaiseError("inject_message() message cannot be nil without a checkpoint update")
 		}
+		if s.relay != nil {
+			s.injectRelayed(L, nil, cp)
+			return 0
+		}
 	case *lua.LTable:
+		if s.relay != nil {
+			s.injectRelayed(L, m, cp)
+			return 0
+		}
 		raw = s.encodeTable(L, "inject_message", m)
 	case lua.LString:
 		raw = []byte(m)

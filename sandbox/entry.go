@@ -35,6 +35,12 @@ func (s *Sandbox) ProcessInput(cp Checkpoint) (status int, msg string, err error
 	if term == nil {
 		status, msg, term = s.status("process_message")
 	}
+	// What the plugin injected is handed over, whatever the call ended
+	// with; a refusal it has not seen yet ends the call as a refused
+	// inject_message would have.
+	if err := s.drainRelay(); err != nil && term == nil {
+		term = terminated("process_message", ErrLua, "process_message() inject_message() failed: "+err.Error(), "")
+	}
 	s.count(status, term)
 	s.leave(term)
 	if term != nil {

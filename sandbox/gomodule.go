@@ -176,6 +176,9 @@ type DurableHost interface {
 func Durable(L *lua.LState) func(ctx context.Context) error {
 	if s := sandboxOf(L); s != nil {
 		if h, ok := s.host.(DurableHost); ok {
+			if err := s.drainRelay(); err != nil {
+				L.RaiseError("inject_message() failed: %s", err.Error())
+			}
 			return h.Durable()
 		}
 	}

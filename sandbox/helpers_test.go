@@ -63,6 +63,7 @@ type plugin struct {
 	keys map[string]any // config keys
 	dir  string         // where the .lua goes; a temp dir when empty
 	host *fakeHost
+	h    Host // instead of host
 	log  *slog.Logger
 	opts func(*Options)
 }
@@ -101,6 +102,9 @@ func (p plugin) load(t testing.TB) (*Sandbox, *fakeHost, error) {
 		host = &fakeHost{}
 	}
 	opts := Options{Plugin: cfg, LuaFile: file, Host: host, Logger: p.log}
+	if p.h != nil {
+		opts.Host = p.h
+	}
 	if p.opts != nil {
 		p.opts(&opts)
 	}
@@ -133,6 +137,23 @@ func (p plugin) with(k string, v any) plugin {
 	}
 	m[k] = v
 	p.keys = m
+	return p
+}
+
+func (p plugin) withHost(h Host) plugin {
+	p.h = h
+	return p
+}
+
+// relayed turns Options.Relay on.
+func (p plugin) relayed() plugin {
+	prev := p.opts
+	p.opts = func(o *Options) {
+		if prev != nil {
+			prev(o)
+		}
+		o.Relay = true
+	}
 	return p
 }
 

@@ -111,6 +111,16 @@ type Options struct {
 
 	// Now is the clock for message timestamps. Nil means time.Now.
 	Now func() time.Time
+
+	// Relay, for an input plugin, hands its inject_message(table) and
+	// inject_message(nil, checkpoint) to Host on a goroutine of its own
+	// (see relay.go): the encoding and the host's work then run beside
+	// the plugin's Lua code. Host sees the same injections in the same
+	// order, all of them before the call that made them returns; a
+	// refusal by Host is raised in the plugin at a later inject_message
+	// or ends the call. Host.Inject is then called from that goroutine,
+	// never at the same time as another Host method from the plugin.
+	Relay bool
 }
 
 // Stats are a plugin's counters, as plugins.tsv reports them. Counts are
@@ -155,6 +165,7 @@ type Sandbox struct {
 	msg     message.Message
 	buf     []byte
 	payload *luamsg.Payload
+	relay   *relay // input: inject_message(table) (relay.go)
 
 	// current is the message read_message reads (analysis and output,
 	// during process_message).
@@ -278,6 +289,9 @@ func newSandbox(opts Options, restore bool) (*Sandbox, error) {
 	s.b.sb = s
 	s.b.check = s.memCheckSlow
 	s.mem.init(p.MemoryLimit)
+	if p.Type == config.Input && opts.Relay {
+		s.relay = newRelay(s)
+	}
 
 	s.L = newState()
 	s.buildEnv()
@@ -285,6 +299,7 @@ func newSandbox(opts Options, restore bool) (*Sandbox, error) {
 	s.L.SetContext(s.b)
 
 	if err := s.load(); err != nil {
+		s.closeRelay(true)
 		s.L.Close()
 		s.cancel()
 		return nil, err
@@ -292,6 +307,7 @@ func newSandbox(opts Options, restore bool) (*Sandbox, error) {
 	if restore && p.PreserveData && opts.StateFile != "" {
 		_, err := preserve.Restore(s.L, opts.StateFile, preserve.RestoreOptions{Context: opts.Context})
 		if err != nil {
+			s.closeRelay(true)
 			s.L.Close()
 			s.cancel()
 			return s, err
@@ -348,6 +364,9 @@ func (s *Sandbox) load() error {
 	L.Push(L.NewFunctionFromProto(proto))
 	err = L.PCall(1, 0, nil)
 	s.b.end()
+	if rerr := s.drainRelay(); err == nil && rerr != nil {
+		return terminated("", ErrLua, "inject_message() failed: "+rerr.Error(), "")
+	}
 	if err != nil {
 		return s.failure("", err)
 	}
@@ -467,6 +486,7 @@ func (s *Sandbox) Close(preserveData bool) error {
 		s.closing = true
 		s.mu.Unlock()
 		s.Kill()
+		s.closeRelay(false)
 		return nil
 	}
 	s.closed = true
@@ -474,6 +494,7 @@ func (s *Sandbox) Close(preserveData bool) error {
 		(s.term == nil || errors.Is(s.term, ErrShutdown))
 	s.mu.Unlock()
 
+	s.closeRelay(true)
 	var err error
 	if save {
 		err = preserve.Save(s.L, s.statefile, preserve.SaveOptions{Skip: s.skip})
@@ -481,6 +502,15 @@ func (s *Sandbox) Close(preserveData bool) error {
 	s.L.Close()
 	s.cancel()
 	return err
+}
+
+// closeRelay ends the relay's goroutine, if the plugin has one, after it
+// handed over what it holds (nothing, unless a call was abandoned);
+// with wait, it waits for that.
+func (s *Sandbox) closeRelay(wait bool) {
+	if s.relay != nil {
+		s.relay.close(wait)
+	}
 }
 
 // enter starts a call into the plugin.
