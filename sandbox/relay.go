@@ -63,10 +63,10 @@ const (
 	// relayLinger, not once per message; alone, a message waits at most
 	// relayLinger before its append.
 	relayLinger = time.Millisecond
-	relayBatch  = 128
+	relayBatch  = 64
 	// relayMax is how many messages may be queued: the plugin waits
 	// beyond it (so backpressure on the host reaches it).
-	relayMax = 512
+	relayMax = 128
 )
 
 func newRelay(s *Sandbox) *relay {
