@@ -250,6 +250,12 @@ func (g *group) read(ctx context.Context) {
 				g.d.fail(fmt.Errorf("%s: %w", g, err))
 				return
 			}
+			// Nothing to read: the reader may be segments past its last
+			// record (empty ones: a writer that rolled, then closed, and
+			// each start's new one). Lag backpressure must see it where
+			// it reads: at its last record it would seem to lag, and hold
+			// for good the inputs whose records alone would move it.
+			g.fl.at(qIn, r.Position())
 			g.flush()
 			next, timed := g.timers(time.Now())
 			if ctx.Err() != nil || !g.alive() {
@@ -295,6 +301,7 @@ func (g *group) drain() {
 				if fin {
 					break
 				}
+				g.fl.at(qIn, g.r.Position()) // as in read
 				g.flush()
 				select {
 				case <-flushed:

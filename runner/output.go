@@ -324,6 +324,9 @@ func (o *output) fill(fin [2]bool) bool {
 				o.d.fail(fmt.Errorf("%s: %w", o, err))
 				return false
 			}
+			// Where the reader is, past any segments without a record,
+			// for lag backpressure (see group.read).
+			o.fl.at(s.idx, s.r.Position())
 			s.ended = s.ended || fin[s.idx]
 		}
 	}

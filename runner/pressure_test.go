@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,6 +275,17 @@ func TestBackpressureNoDeadlock(t *testing.T) {
 	}
 }
 
+// paddedDoubler is doubler with a 256-byte Payload.
+const paddedDoubler = `
+require "string"
+function process_message()
+    local n = read_message("Fields[n]")
+    inject_message({Type = "double", Payload = string.rep("x", 256), Fields = {n = {value = 2 * n, value_type = 2}}})
+    return 0
+end
+function timer_event(ns, shutdown) end
+`
+
 // TestShutdownWhileHeld: an input and an analysis plugin waiting in
 // inject_message (readers stuck) do not hold the shutdown up; they stop,
 // not terminate (no .err), and a restart delivers everything once.
@@ -283,7 +295,11 @@ func TestShutdownWhileHeld(t *testing.T) {
 	gate := e.path("gate")
 	recIn, recAn := e.path("in.txt"), e.path("an.txt")
 	e.plugin("input", "gen", fmt.Sprintf("count = %d", n), counter)
-	e.plugin("analysis", "double", "message_matcher = \"Type == 'seq'\"\nprocess_message_inject_limit = 1", doubler)
+	// Its messages are bigger than the input's: its queue reaches the lag
+	// first, so it is held with input records left to process (with the
+	// doubler's smaller ones, both queues were held at once, and it had
+	// often processed every record: nothing to wait in).
+	e.plugin("analysis", "double", "message_matcher = \"Type == 'seq'\"\nprocess_message_inject_limit = 1", paddedDoubler)
 	e.plugin("output", "in", gatedCfg(gate, recIn, "input"), gated)
 	e.plugin("output", "an", gatedCfg(gate, recAn, "analysis"), gated)
 	var log logBuf
@@ -317,6 +333,57 @@ func TestShutdownWhileHeld(t *testing.T) {
 	})
 	checkSeq(t, dedup(lines(t, recIn)), 1, n, 1)
 	checkSeq(t, dedup(lines(t, recAn)), 1, n, 2)
+}
+
+// TestLagPastEmptySegments: readers that have read every record wait at
+// the writer's segment, with segments without a record behind them (each
+// start of a writer that wrote nothing, a writer that rolled and then
+// closed). Lag backpressure counts them where they read, not at their
+// last record: the input is not held for good.
+func TestLagPastEmptySegments(t *testing.T) {
+	const n = 100
+	e := newEnv(t, `output_size = 1024`, `backpressure = 1`, `backpressure_disk_free = 0`)
+	// Segments 0 and 1 empty: the daemon writes segment 2, the readers
+	// start at segment 0.
+	for range 2 {
+		w, err := queue.OpenWriter(e.path("output", queueInput), queue.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fifo, recIn, recAn := e.path("fifo"), e.path("in.txt"), e.path("an.txt")
+	fd := newFeeder(t, fifo)
+	e.plugin("input", "feed", fmt.Sprintf("fifo = %q", fifo), fifoInput)
+	e.plugin("analysis", "tag", taggerCfg("tagged"), tagger)
+	e.plugin("output", "in", recorderCfg(recIn, "Type == 'seq'", "input"), recorder)
+	e.plugin("output", "an", recorderCfg(recAn, "Type == 'tagged'", "analysis"), recorder)
+	var log logBuf
+	var ticks atomic.Int32
+	opts := fastOpts(&log)
+	opts.Heartbeat = func() { ticks.Add(1) }
+	r := e.start(opts)
+	defer r.stop(t)
+	// Backpressure is evaluated before the first record: no reader has
+	// read one yet.
+	if !waitFor(func() bool { return ticks.Load() >= 2 }, 10*time.Second) {
+		t.Fatal("no maintenance tick")
+	}
+	fd.feed(n)
+	ok := waitFor(func() bool {
+		return len(lines(t, recIn)) >= n && len(lines(t, recAn)) >= n
+	}, 10*time.Second)
+	fd.close()
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatalf("%d and %d of %d messages through; log:\n%s", len(lines(t, recIn)), len(lines(t, recAn)), n, log.String())
+	}
+	checkSeq(t, lines(t, recIn), 1, n, 1)
+	checkSeq(t, lines(t, recAn), 1, n, 1)
 }
 
 // dedup drops repeated lines, keeping the first of each.
