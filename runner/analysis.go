@@ -71,6 +71,11 @@ type analysisPlugin struct {
 	injected bool
 	deps     [1]cursor.Dep
 	heldStop bool // an injection ended with errHeldStop: it was stopping
+	// injectErr is the error of a refused message: every later Inject of
+	// this instance returns it, and the call that made it ends the plugin
+	// (refused), so its cursor never passes the record (a restart replays
+	// it).
+	injectErr error
 
 	ticker time.Duration
 	next   time.Time // next timer_event
@@ -151,13 +156,18 @@ func (g *group) add(a *analysisPlugin) {
 // waits while the queue holds analysis injections (lag backpressure,
 // max_queue_size, a failed writer): a request to the group or the group's
 // end lets it go on, a failed writer ends it with errHeldStop at shutdown.
+// After a refused message it refuses every message, as an input's does.
 func (a *analysisPlugin) Inject(msg []byte, _ sandbox.Checkpoint) error {
+	if a.injectErr != nil {
+		return a.injectErr
+	}
 	g := a.g
 	d := g.d
 	h := holdSpec{mask: analysisHolds, own: &g.fl, p: a.p, stop: g.ctx.Done(), lift: true, end: d.ctx.Done(), g: g}
 	pos, err := d.appendHeld(d.anQ, msg, &h)
 	if err != nil {
 		a.heldStop = errors.Is(err, errHeldStop)
+		a.injectErr = err
 		return err
 	}
 	a.injPos, a.injected = pos, true
@@ -353,7 +363,7 @@ func (g *group) offer(a *analysisPlugin, v *message.View, pos queue.Position, no
 	p := a.p
 	if p.match(v) {
 		status, msg, err := p.processMessage(v)
-		if err != nil {
+		if err = a.refused(err); err != nil {
 			g.terminate(a, err)
 			return
 		}
@@ -401,9 +411,21 @@ func (g *group) timers(now time.Time) (next time.Time, ok bool) {
 // timer runs one plugin's timer_event and schedules the next.
 func (g *group) timer(a *analysisPlugin, now time.Time) {
 	a.next = now.Add(a.ticker)
-	if err := a.p.timerEvent(timerNS(now), false); err != nil {
+	if err := a.refused(a.p.timerEvent(timerNS(now), false)); err != nil {
 		g.terminate(a, err)
 	}
+}
+
+// refused returns err, the error of a call into the plugin, or when the
+// call succeeded the refusal of a message it injected: a plugin that
+// caught the error (inject_message under pcall) and returned 0 must still
+// end before its cursor is saved past the record whose derived message
+// was not taken, as one that raised it does.
+func (a *analysisPlugin) refused(err error) error {
+	if err == nil {
+		err = a.injectErr
+	}
+	return err
 }
 
 // terminate takes a failed plugin out of the group. Its cursor stays.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -155,5 +156,127 @@ func TestRecoverFromDiskFull(t *testing.T) {
 	t.Logf("disk full and recovered: %d messages, %d duplicates", n, dups)
 	if len(missing) > 0 {
 		t.Errorf("lost %d messages, first %v", len(missing), missing[:min(10, len(missing))])
+	}
+}
+
+// deriveLua is an analysis plugin that injects one derived message per
+// input message, carrying its Fields[seq], and catches a refused
+// injection (pcall), returning 0 as if nothing happened.
+var deriveLua = `
+require "string"
+local payload = string.rep("y", read_config("payload"))
+function process_message()
+    local seq = read_message("Fields[seq]")
+    pcall(inject_message, {Type = "derived", Payload = payload, Fields = {seq = {value = seq, value_type = 2}}})
+    return 0
+end
+function timer_event(ns, shutdown) end
+`
+
+// TestRefusedAnalysisInjection: an analysis plugin's injections fill a
+// tmpfs (its derived messages are 25 times the size of the input's) while
+// the only output reading them waits for a gate. Stopped while its
+// injection waits for the failed analysis writer, the plugin gets its
+// inject_message refused, catches it and returns 0; the space is freed
+// just before, so the writer's Recover at shutdown works and the final
+// checkpoint tick saves what is durable. The plugin's cursor must not be
+// among it past the refused record: after a restart with room and the gate
+// open, every derived message arrives (duplicates allowed).
+func TestRefusedAnalysisInjection(t *testing.T) {
+	dir := t.TempDir()
+	mnt := mountTmpfs(t, dir, "8m")
+	const n = 3000 // × ~4 KiB derived: about 12 MiB, more than the file system
+	// filler is removed just before the stop: the room Recover needs at
+	// shutdown, which the maintenance goroutine must not find first.
+	filler := filepath.Join(mnt, "filler")
+	if err := os.WriteFile(filler, make([]byte, 2<<20), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	gate, rec := filepath.Join(dir, "gate"), filepath.Join(dir, "rec.txt")
+	files(t, dir, map[string]string{
+		"sightline.toml": fmt.Sprintf("output_path = %q\nsandbox_run_path = \"run\"\nsandbox_install_path = \"\"\n"+
+			"output_size = \"256KiB\"\ncheckpoint_interval = \"20ms\"\nbackpressure_disk_free = 0\n", mnt),
+		"run/input/gen.cfg":       fmt.Sprintf("filename = \"gen.lua\"\ncount = %d\npayload = 100\ninstruction_limit = 0\n", n),
+		"run/input/gen.lua":       badGenLua,
+		"run/analysis/derive.cfg": "filename = \"derive.lua\"\nmessage_matcher = \"Type == 'seq'\"\nprocess_message_inject_limit = 1\npayload = 4000\n",
+		"run/analysis/derive.lua": deriveLua,
+		"run/output/rec.cfg":      fmt.Sprintf("filename = \"rec.lua\"\nmessage_matcher = \"TRUE\"\nread_queue = \"analysis\"\ngate = %q\nrecord = %q\n", gate, rec),
+		"run/output/rec.lua":      gatedRecordLua,
+	})
+	cfg := filepath.Join(dir, "sightline.toml")
+	p := startCmd(t, dir, "run", "-config", cfg, "-log-level", "debug")
+	defer func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", p.stderr)
+		}
+	}()
+
+	// The analysis injection waits for the failed writer. Then, right
+	// after one of the maintenance goroutine's Recovers failed (the next
+	// is RecoverInterval, 3 s, away), free the room and stop the daemon:
+	// the waiting injection is refused with the writer still failed.
+	notRecovered := func() int {
+		return strings.Count(p.stderr.String(), `msg="queue writer not recovered yet" queue=analysis`)
+	}
+	if !waitFor(func() bool {
+		return strings.Contains(p.stderr.String(), `msg="injection waits" plugin=analysis.derive`) && notRecovered() > 0
+	}, 15*time.Second) {
+		p.stop(t)
+		t.Fatal("the analysis injection never waited for the failed writer")
+	}
+	tries := notRecovered()
+	if !waitFor(func() bool { return notRecovered() > tries }, 10*time.Second) {
+		p.kill(t)
+		t.Fatal("no second Recover of the analysis writer")
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(t, 30*time.Second)
+	stderr := p.stderr.String()
+	if strings.Contains(stderr, "queue writable again") {
+		t.Fatalf("the writer recovered before the stop: no injection was refused, the test proves nothing")
+	}
+	if strings.Contains(stderr, "panic") || strings.Contains(stderr, "DATA RACE") {
+		t.Fatalf("stderr:\n%s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run", "analysis", "derive.err")); err == nil {
+		t.Errorf("analysis/derive.err written: the plugin terminated instead of stopping")
+	}
+
+	// Room and the gate open: the restart replays the refused records.
+	if out, err := exec.Command("mount", "-o", "remount,size=64m", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v: %s", err, out)
+	}
+	if err := os.WriteFile(gate, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	first := p.stderr.String()
+	p = start(t, dir, cfg)
+	seen := make(map[int]int, n)
+	tally := func() int {
+		clear(seen)
+		for _, l := range readLines(t, rec) {
+			if v, err := strconv.Atoi(l); err == nil && v >= 1 && v <= n {
+				seen[v]++
+			}
+		}
+		return len(seen)
+	}
+	done := waitFor(func() bool { return tally() == n }, 30*time.Second)
+	p.stop(t)
+	tally()
+	var missing []int
+	for i := 1; i <= n; i++ {
+		if seen[i] == 0 {
+			missing = append(missing, i)
+		}
+	}
+	if !done || len(missing) > 0 {
+		t.Logf("first run's stderr:\n%s", badGrepLines(first, "level=ERROR", "level=WARN", "analysis.derive"))
+		t.Errorf("lost %d derived messages, first %v", len(missing), missing[:min(10, len(missing))])
 	}
 }
