@@ -75,25 +75,21 @@ func (s *Sandbox) injectRelayed(L *lua.LState, t *lua.LTable, cp Checkpoint) {
 	if s.host == nil {
 		L.RaiseError("inject_message() failed: no host to inject into")
 	}
-	r := s.relay
-	var m *message.Message
+	raw := []byte(nil)
 	if t != nil {
-		m = r.message()
-		if err := s.enc.ToMessage(t, m); err != nil {
-			r.recycle(m)
+		if err := s.enc.ToMessage(t, &s.msg); err != nil {
 			L.RaiseError("inject_message() failed: %s", err.Error())
 		}
-		size := m.Size()
-		if limit := s.plugin.OutputLimit; limit > 0 && int64(size) > limit {
-			r.recycle(m)
+		s.buf = s.msg.AppendTo(s.buf[:0])
+		raw = s.buf
+		if limit := s.plugin.OutputLimit; limit > 0 && int64(len(raw)) > limit {
 			L.RaiseError("inject_message() failed: exceeded output_limit")
 		}
-		if size > s.maxMsg {
-			r.recycle(m)
-			L.RaiseError("inject_message() failed: message of %d bytes exceeds max_message_size %d", size, s.maxMsg)
+		if len(raw) > s.maxMsg {
+			L.RaiseError("inject_message() failed: message of %d bytes exceeds max_message_size %d", len(raw), s.maxMsg)
 		}
 	}
-	if err := r.push(m, cp); err != nil {
+	if err := s.relay.push(raw, cp); err != nil {
 		L.RaiseError("inject_message() failed: %s", err.Error())
 	}
 }

@@ -3,18 +3,15 @@ package sandbox
 import (
 	"sync"
 	"time"
-
-	"github.com/sightline/sightline/message"
 )
 
 // An input plugin's inject_message(table) and inject_message(nil,
 // checkpoint) go through a relay: the plugin's goroutine turns the table
-// into a message.Message, checks its size, and queues it with the
-// checkpoint; the relay's goroutine encodes the message and hands it to
-// the host (the append to the input queue, the checkpoint put after it),
-// in order. On a machine with a second core the encoding and the append
-// run beside the Lua code instead of after it. (A Lua input spends about
-// a sixth of its time there.)
+// into a message, checks and encodes it into the relay's buffer; the
+// relay's goroutine hands the messages and checkpoints to the host (the
+// append to the input queue, the checkpoint put after it), in order. On a
+// machine with a second core the host's work runs beside the Lua code
+// instead of after it.
 //
 // What the plugin sees stays what a direct call gives it, with one
 // difference in timing: a refusal by the host (in practice an injection
@@ -39,21 +36,19 @@ type relay struct {
 	mu      sync.Mutex
 	cond    sync.Cond   // broadcast when the goroutine finished a batch
 	pending []relayItem // queued, not yet taken by the goroutine
+	buf     []byte      // the encoded messages of pending, back to back
 	busy    bool        // the goroutine is handing a batch to the host
 	err     error       // the first refusal; nothing is handed over after it
-	free    []*message.Message
-	now     bool // a drain waits: no lingering
+	now     bool        // a drain waits: no lingering
 	started bool
 	closed  bool
 	kick    chan struct{} // capacity 1: there is something to do
 	done    chan struct{} // closed when the goroutine returns
-
-	stash []*message.Message // the plugin goroutine's spare messages
 }
 
 type relayItem struct {
-	msg *message.Message // nil for a checkpoint only
-	cp  Checkpoint
+	n  int // bytes of the message in buf; -1 for a checkpoint only
+	cp Checkpoint
 }
 
 const (
@@ -64,9 +59,10 @@ const (
 	// relayLinger before its append.
 	relayLinger = time.Millisecond
 	relayBatch  = 64
-	// relayMax is how many messages may be queued: the plugin waits
-	// beyond it (so backpressure on the host reaches it).
-	relayMax = 128
+	// relayMax and relayMaxBytes bound what may be queued: the plugin
+	// waits beyond them (so backpressure on the host reaches it).
+	relayMax      = 128
+	relayMaxBytes = 256 << 10
 )
 
 func newRelay(s *Sandbox) *relay {
@@ -75,41 +71,29 @@ func newRelay(s *Sandbox) *relay {
 	return r
 }
 
-// message returns a message to fill, for push or put back with recycle.
-func (r *relay) message() *message.Message {
-	if len(r.stash) == 0 {
-		r.mu.Lock()
-		r.stash, r.free = append(r.stash, r.free...), r.free[:0]
-		r.mu.Unlock()
-		if len(r.stash) == 0 {
-			return new(message.Message)
-		}
-	}
-	m := r.stash[len(r.stash)-1]
-	r.stash = r.stash[:len(r.stash)-1]
-	return m
-}
-
-// recycle takes back a message of message that was not pushed.
-func (r *relay) recycle(m *message.Message) { r.stash = append(r.stash, m) }
-
-// push queues msg (nil for none) and cp, waiting while relayMax are
-// queued. It returns the first refusal instead, if there was one; msg is
-// then dropped.
-func (r *relay) push(msg *message.Message, cp Checkpoint) error {
+// push queues a copy of raw (nil for none) and cp, waiting while the
+// queue is full. It returns the first refusal instead, if there was one.
+// The queue's buffer holds no pointers: queued messages cost the garbage
+// collector nothing.
+func (r *relay) push(raw []byte, cp Checkpoint) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.started {
 		r.started = true
 		go r.run()
 	}
-	for r.err == nil && len(r.pending) >= relayMax {
+	for r.err == nil && (len(r.pending) >= relayMax || len(r.buf) >= relayMaxBytes) {
 		r.cond.Wait()
 	}
 	if r.err != nil {
 		return r.err
 	}
-	r.pending = append(r.pending, relayItem{msg: msg, cp: cp})
+	it := relayItem{n: -1, cp: cp}
+	if raw != nil {
+		r.buf = append(r.buf, raw...)
+		it.n = len(raw)
+	}
+	r.pending = append(r.pending, it)
 	if n := len(r.pending); (n == 1 && !r.busy) || n == relayBatch {
 		r.wake()
 	}
@@ -175,30 +159,30 @@ func (r *relay) run() {
 		}
 		for len(r.pending) > 0 {
 			batch, r.pending = r.pending, batch[:0]
+			buf, r.buf = r.buf, buf[:0]
+			if cap(r.buf) > 4*relayMaxBytes {
+				r.buf = nil // after huge messages
+			}
 			r.busy = true
 			err := r.err
 			r.mu.Unlock()
+			off := 0
 			for _, it := range batch {
 				if err != nil {
 					break
 				}
 				var raw []byte
-				if it.msg != nil {
-					buf = it.msg.AppendTo(buf[:0])
-					raw = buf
+				if it.n >= 0 {
+					raw = buf[off : off+it.n : off+it.n]
+					off += it.n
 				}
 				err = r.s.deliver(raw, it.cp)
 			}
+			clear(batch) // the checkpoints' strings
 			r.mu.Lock()
 			r.busy = false
 			if r.err == nil {
 				r.err = err
-			}
-			for i, it := range batch {
-				if it.msg != nil {
-					r.free = append(r.free, it.msg)
-				}
-				batch[i] = relayItem{}
 			}
 			r.cond.Broadcast()
 		}

@@ -94,60 +94,80 @@ func (e *Encoder) uuid() [16]byte {
 // without a value key is an array (a field without values when empty).
 func (e *Encoder) ToMessage(t *lua.LTable, m *message.Message) error {
 	m.Reset()
+	// One walk over the table instead of a lookup per header: most
+	// message tables hold a few of the ten keys.
+	var h [nHeaders]lua.LValue
+	for i := range h {
+		h[i] = lua.LNil
+	}
+	for k, v := range luatable.All(t) {
+		if ks, ok := k.(lua.LString); ok {
+			if i := headerIndex(string(ks)); i >= 0 {
+				h[i] = v
+			}
+		}
+	}
 	if e.h.Restricted {
-		setIfChanged(t, "Logger", e.logger)
-		setIfChanged(t, "Hostname", e.hostname)
-		setIfChanged(t, "Pid", e.pid)
+		for _, d := range [...]struct {
+			i int
+			v lua.LValue
+		}{{hLogger, e.logger}, {hHostname, e.hostname}, {hPid, e.pid}} {
+			if h[d.i] != d.v {
+				t.RawSetString(headerNames[d.i], d.v)
+				h[d.i] = d.v
+			}
+		}
 		m.Uuid = e.uuid()
 		m.Timestamp = e.now()
 	} else {
 		for _, d := range [...]struct {
-			key string
-			v   lua.LValue
-		}{{"Logger", e.logger}, {"Hostname", e.hostname}, {"Pid", e.pid}} {
-			if t.RawGetString(d.key) == lua.LNil {
-				t.RawSetString(d.key, d.v)
+			i int
+			v lua.LValue
+		}{{hLogger, e.logger}, {hHostname, e.hostname}, {hPid, e.pid}} {
+			if h[d.i] == lua.LNil {
+				t.RawSetString(headerNames[d.i], d.v)
+				h[d.i] = d.v
 			}
 		}
-		m.Uuid = e.tableUUID(t.RawGetString("Uuid"))
-		if ts, ok := toNumber(t.RawGetString("Timestamp")); ok {
+		m.Uuid = e.tableUUID(h[hUuid])
+		if ts, ok := toNumber(h[hTimestamp]); ok {
 			m.Timestamp = TruncInt64(ts)
 		} else {
 			m.Timestamp = e.now()
 		}
 	}
-	if s, ok, err := toText(t.RawGetString("Type")); err != nil {
+	if s, ok, err := toText(h[hType]); err != nil {
 		return err
 	} else if ok {
 		m.SetType(s)
 	}
-	if s, ok, err := toText(t.RawGetString("Logger")); err != nil {
+	if s, ok, err := toText(h[hLogger]); err != nil {
 		return err
 	} else if ok {
 		m.SetLogger(s)
 	}
-	if n, ok := toNumber(t.RawGetString("Severity")); ok {
+	if n, ok := toNumber(h[hSeverity]); ok {
 		m.SetSeverity(int32(TruncInt64(n)))
 	}
-	if s, ok, err := toText(t.RawGetString("Payload")); err != nil {
+	if s, ok, err := toText(h[hPayload]); err != nil {
 		return err
 	} else if ok {
 		m.SetPayload(s)
 	}
-	if s, ok, err := toText(t.RawGetString("EnvVersion")); err != nil {
+	if s, ok, err := toText(h[hEnvVersion]); err != nil {
 		return err
 	} else if ok {
 		m.SetEnvVersion(s)
 	}
-	if n, ok := toNumber(t.RawGetString("Pid")); ok {
+	if n, ok := toNumber(h[hPid]); ok {
 		m.SetPid(int32(TruncInt64(n)))
 	}
-	if s, ok, err := toText(t.RawGetString("Hostname")); err != nil {
+	if s, ok, err := toText(h[hHostname]); err != nil {
 		return err
 	} else if ok {
 		m.SetHostname(s)
 	}
-	switch fs := t.RawGetString("Fields").(type) {
+	switch fs := h[hFields].(type) {
 	case *lua.LNilType:
 		return nil
 	case *lua.LTable:
@@ -155,6 +175,50 @@ func (e *Encoder) ToMessage(t *lua.LTable, m *message.Message) error {
 	default:
 		return fmt.Errorf("the Fields value must be a table, not %s", fs.Type())
 	}
+}
+
+// The keys of a message table ToMessage reads, by index.
+const (
+	hUuid = iota
+	hTimestamp
+	hType
+	hLogger
+	hSeverity
+	hPayload
+	hEnvVersion
+	hPid
+	hHostname
+	hFields
+	nHeaders
+)
+
+var headerNames = [nHeaders]string{"Uuid", "Timestamp", "Type", "Logger", "Severity", "Payload", "EnvVersion", "Pid", "Hostname", "Fields"}
+
+// headerIndex returns the index of a message table key, or -1.
+func headerIndex(k string) int {
+	switch k {
+	case "Uuid":
+		return hUuid
+	case "Timestamp":
+		return hTimestamp
+	case "Type":
+		return hType
+	case "Logger":
+		return hLogger
+	case "Severity":
+		return hSeverity
+	case "Payload":
+		return hPayload
+	case "EnvVersion":
+		return hEnvVersion
+	case "Pid":
+		return hPid
+	case "Hostname":
+		return hHostname
+	case "Fields":
+		return hFields
+	}
+	return -1
 }
 
 // PayloadMessage fills m with the message inject_payload sends (spec §4.3):
@@ -176,12 +240,6 @@ func (e *Encoder) PayloadMessage(payload []byte, typ string, name *string, m *me
 	if name != nil {
 		f = nextField(m, "payload_name")
 		f.Strings = append(f.Strings, *name)
-	}
-}
-
-func setIfChanged(t *lua.LTable, key string, v lua.LValue) {
-	if t.RawGetString(key) != v {
-		t.RawSetString(key, v)
 	}
 }
 
