@@ -34,6 +34,11 @@
 // otherwise). Stop, Kill, Abandon, Close, Stats, Committable,
 // Terminated and LastCheckpoint may be called from any goroutine.
 //
+// Host.Inject is called on the calling goroutine, during the call that
+// injects; with Options.Relay, an input plugin's table injections reach
+// it from a goroutine of the sandbox instead, in order and all before
+// the call returns (relay.go).
+//
 // # Environment
 //
 // Only the base library is loaded, without dofile, load, loadfile,
