@@ -40,6 +40,11 @@ func (s *Sandbox) inject(L *lua.LState, raw []byte, cp Checkpoint) {
 // deliver hands raw and cp to the host and counts them.
 func (s *Sandbox) deliver(raw []byte, cp Checkpoint) error {
 	if err := s.host.Inject(raw, cp); err != nil {
+		s.mu.Lock()
+		if s.refused == nil {
+			s.refused = err
+		}
+		s.mu.Unlock()
 		return err
 	}
 	if cp.Kind == CheckpointNone && raw == nil {

@@ -154,6 +154,20 @@ func encodeGo(L *lua.LState, m *message.Message) []byte {
 	return s.buf
 }
 
+// Refused returns the first error the host gave an injection of the
+// plugin running L (nil if none): a module that calls Lua code under
+// pcall (a decoder) tells a refused inject_message, after which nothing
+// more is taken, from the code's own failure by it.
+func Refused(L *lua.LState) error {
+	s := sandboxOf(L)
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
 // DurableHost is a Host that can tell when injected messages are durable:
 // the runner's input host is one.
 type DurableHost interface {

@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/sightline/sightline/config"
 	"github.com/sightline/sightline/message"
 )
 
@@ -26,6 +27,13 @@ func init() {
 		}))
 		t.RawSetString("raw", L.NewFunction(func(L *lua.LState) int {
 			Inject(L, []byte(L.CheckString(1)), Checkpoint{})
+			return 0
+		}))
+		t.RawSetString("refused", L.NewFunction(func(L *lua.LState) int {
+			if err := Refused(L); err != nil {
+				L.Push(lua.LString(err.Error()))
+				return 1
+			}
 			return 0
 		}))
 		t.RawSetString("durable", L.NewFunction(func(L *lua.LState) int {
@@ -113,5 +121,38 @@ end`).mustLoad(t)
 	}
 	if len(h.msgs) != 1 || h.msgs[0].Payload != "small" || len(got) != 2 || !got[0] || got[1] {
 		t.Fatalf("%d messages injected, fits %v; want the small one only", len(h.msgs), got)
+	}
+}
+
+// TestRefused: a module calling Lua code under pcall tells a refused
+// injection from the code's own error, relayed or not.
+func TestRefused(t *testing.T) {
+	for _, relay := range []bool{false, true} {
+		h := &stickyHost{limit: 3}
+		p := plugin{typ: config.Input, src: `
+local m = require "test_gomodule"
+function process_message()
+  assert(not pcall(error, "a decoder's own error"))
+  assert(m.refused() == nil, "refused before any refusal")
+  for i = 1, 5 do
+    if not pcall(inject_message, {Type = "t"}, i) then break end
+  end
+  if not m.refused() then inject_message(nil, 6) end -- the relay's refusal comes here at the latest
+  return 0
+end`}.withHost(h)
+		if relay {
+			p = p.relayed()
+		}
+		s, _ := p.mustLoad(t)
+		_, _, err := s.ProcessInput(Checkpoint{})
+		if err != nil && !strings.Contains(err.Error(), "refused") {
+			t.Fatalf("relay %v: ProcessInput: %v", relay, err)
+		}
+		if got := Refused(s.L); got == nil || got.Error() != "refused" {
+			t.Fatalf("relay %v: Refused = %v after the host refused", relay, got)
+		}
+		if seqs, _ := h.taken(); len(seqs) != 2 {
+			t.Fatalf("relay %v: host took %d, want 2", relay, len(seqs))
+		}
 	}
 }

@@ -188,6 +188,7 @@ type Sandbox struct {
 	term       *TerminatedError
 	stats      Stats
 	checkpoint Checkpoint // input: the last one injected
+	refused    error      // the host's first refusal of an injection
 }
 
 // New creates the sandbox of a plugin: it builds the Lua state with the

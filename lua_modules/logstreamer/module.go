@@ -489,6 +489,11 @@ func (k *sink) luaRecord(name, file string, off int64, rec []byte) error {
 		if errors.Is(sandbox.Context(L).Err(), context.Canceled) {
 			return err
 		}
+		if rerr := sandbox.Refused(L); rerr != nil {
+			// Not the decoder's failure: its message was refused (the
+			// plugin is stopping), and so will be every later one.
+			return fmt.Errorf("logstreamer: inject_message() failed: %w", rerr)
+		}
 		var ae *lua.ApiError
 		if errors.As(err, &ae) && ae.Object != nil {
 			err = errors.New(ae.Object.String()) // without the stack trace
