@@ -311,6 +311,9 @@ func (o *output) pickOnce(ctx context.Context) *source {
 	}
 }
 
+// retryLogEvery is how often an output retrying one message logs it.
+const retryLogEvery = 30 * time.Second
+
 // fill reads a record into every source without one. A source left
 // without one whose producers were done (fin, taken before: batch mode)
 // has ended. It returns false when a reader failed.
@@ -353,6 +356,8 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 		pos.Analysis = s.r.Position()
 	}
 	if p.match(v) {
+		retries := 0
+		var logged time.Time // the last retry logged
 		for {
 			res, err := p.processOutput(v, pos)
 			if err != nil {
@@ -363,7 +368,17 @@ func (o *output) deliver(ctx context.Context, s *source) bool {
 				if res.Status == sandbox.StatusFail || res.Message != "" {
 					p.log.Warn("process_message returned", "status", res.Status, "msg", res.Message)
 				}
+				if retries > 0 {
+					p.log.Info("message taken after retries", "retries", retries)
+				}
 				break
+			}
+			// An output retrying (a destination down) says so, at most
+			// every retryLogEvery: the operator sees why nothing moves.
+			retries++
+			if now := time.Now(); now.Sub(logged) >= retryLogEvery {
+				p.log.Warn("process_message returned -3: retrying the message", "retries", retries, "msg", res.Message)
+				logged = now
 			}
 			o.retrying = s
 			o.commit()

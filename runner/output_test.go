@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,10 +123,18 @@ function process_message()
 end
 function timer_event() end
 `)
-	e.run(Options{RetryDelay: 20 * time.Millisecond}, "every message", countLines(t, file, 5))
+	var log logBuf
+	opts := fastOpts(&log)
+	opts.RetryDelay = 20 * time.Millisecond
+	e.run(opts, "every message", countLines(t, file, 5))
 	want := []string{"1", "2 retry", "2 retry", "2", "3"}
 	if got := lines(t, file); !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	// The first retry is logged, the second within retryLogEvery not;
+	// then that it went through.
+	if n := strings.Count(log.String(), "retrying the message"); n != 1 || !log.has("message taken after retries") {
+		t.Errorf("%d retry lines, want 1, and the end of the retries; log:\n%s", n, log.String())
 	}
 }
 
