@@ -187,10 +187,16 @@ func (r *relay) run() {
 			r.cond.Broadcast()
 		}
 		r.now = false
-		closed := r.closed
-		r.mu.Unlock()
-		if closed {
+		if r.closed {
+			// A plugin still running (abandoned) gets ErrClosed from now
+			// on instead of waiting for a goroutine that is gone.
+			if r.err == nil {
+				r.err = ErrClosed
+			}
+			r.cond.Broadcast()
+			r.mu.Unlock()
 			return
 		}
+		r.mu.Unlock()
 	}
 }

@@ -244,3 +244,31 @@ end`}.with("output_limit", 1<<20).withHost(h).relayed().mustLoad(t)
 		t.Fatalf("host took %v %v", seqs, cps)
 	}
 }
+
+// TestRelayClosed: after the relay's goroutine ended (Close during a
+// call: an abandoned plugin), an injection fails instead of waiting for
+// good.
+func TestRelayClosed(t *testing.T) {
+	h := &stickyHost{}
+	s, _ := plugin{typ: config.Input, src: `function process_message() return 0 end`}.withHost(h).relayed().mustLoad(t)
+	if err := s.relay.push(nil, Checkpoint{Kind: CheckpointNumber, Number: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.relay.close(true)
+	for i := range relayMax + 1 {
+		if err := s.relay.push(nil, Checkpoint{Kind: CheckpointNumber, Number: 2}); err != nil {
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("push after close: %v, want ErrClosed", err)
+			}
+			break
+		} else if i == relayMax {
+			t.Fatal("pushes after close taken")
+		}
+	}
+	if err := s.relay.drain(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("drain after close: %v, want ErrClosed", err)
+	}
+	if _, cps := h.taken(); len(cps) != 1 || cps[0].Number != 1 {
+		t.Fatalf("host took %v, want the checkpoint pushed before close", cps)
+	}
+}
